@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Tests run against real PostgreSQL and Redis (override to point elsewhere).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trdcert
+TEST_REDIS_URL ?= redis://127.0.0.1:6379
+
+.PHONY: install run test test-fast lint check-deploy bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.lock
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_curriculum
+	$(PY) manage.py ensure_dev_admin
+	$(VENV)/bin/honcho -f Procfile.dev start
+
+test: install
+	DATABASE_URL=$(TEST_DATABASE_URL) CACHE_URL=$(TEST_REDIS_URL)/2 CELERY_BROKER_URL=$(TEST_REDIS_URL)/1 \
+		$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(printf 'x%.0s' {1..64})-ci-only \
+		ALLOWED_HOSTS=example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+bench: install
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,70 @@
+import unicodedata
+
+from django import forms
+
+from .models import LearnerProfile
+
+
+def reject_control_characters(value):
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+        raise forms.ValidationError("Remove invisible or control characters from this field.")
+    return value
+
+
+class LearnerProfileForm(forms.ModelForm):
+    """The license number is write-only: it is never echoed back in full."""
+
+    license_number = forms.CharField(
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text="Optional. Leave blank to keep the number on file.",
+    )
+    clear_license_number = forms.BooleanField(required=False, label="Remove the license number on file")
+
+    class Meta:
+        model = LearnerProfile
+        fields = ["legal_name", "profession", "license_number", "license_jurisdiction"]
+        widgets = {"legal_name": forms.TextInput(attrs={"autocomplete": "name"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["license_number"] = ""
+        masked = self.instance.license_number_masked if self.instance.pk else ""
+        if masked:
+            self.fields["license_number"].widget.attrs["placeholder"] = f"On file: {masked}"
+
+    def clean_legal_name(self):
+        value = " ".join(self.cleaned_data["legal_name"].split())
+        if not value:
+            raise forms.ValidationError("Enter your legal name.")
+        return reject_control_characters(value)
+
+    def clean_license_number(self):
+        return reject_control_characters(self.cleaned_data["license_number"].strip())
+
+    def clean_license_jurisdiction(self):
+        return reject_control_characters(self.cleaned_data["license_jurisdiction"].strip())
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("clear_license_number"):
+            cleaned["license_number"] = ""
+        elif not cleaned.get("license_number") and self.instance.pk:
+            cleaned["license_number"] = self.instance.license_number
+        return cleaned
+
+
+class CloseAccountForm(forms.Form):
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    confirm = forms.BooleanField(label="I understand that I will no longer be able to sign in.")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That password is not correct.")
+        return password

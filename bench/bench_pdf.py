@@ -1,0 +1,287 @@
+"""Benchmark the certificate PDF renderer.
+
+Run from the repository root:
+
+    .venv/bin/python bench/bench_pdf.py [--json PATH] [--renders N]
+
+Measures, in one run:
+
+  (a) median and p95 of ``certificates.pdf.render_certificate`` over 300
+      renders (after 20 warm-up renders);
+  (b) a "bare ReportLab" baseline: a minimal function below that draws the
+      same elements (same fonts, registered once; the same strings with
+      drawString / drawCentredString; the same QR modules as rectangles;
+      one page). Prints the ratio project / bare, target <= 1.5x;
+  (c) memory: VmRSS after 100 and after 1,000 renders, growth target < 10%.
+
+It reports; it does not assert. Exit status is always 0. No Django needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import io
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import reportlab  # noqa: E402
+import segno  # noqa: E402
+from reportlab.lib.pagesizes import landscape, letter  # noqa: E402
+from reportlab.lib.units import inch  # noqa: E402
+from reportlab.lib.utils import simpleSplit  # noqa: E402
+from reportlab.pdfbase import pdfmetrics  # noqa: E402
+from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
+from reportlab.pdfgen import canvas  # noqa: E402
+
+from certificates.pdf import (  # noqa: E402
+    FONT_DIR,
+    CertificatePrint,
+    format_date,
+    qr_rectangles,
+    render_certificate,
+)
+
+WARMUP = 20
+RENDERS = 300
+RSS_EARLY = 100
+RSS_LATE = 1000
+TARGET_RATIO = 1.5
+TARGET_GROWTH = 10.0
+
+SAMPLE = CertificatePrint(
+    legal_name="Dr. Zoë Łukasiewicz-Núñez",
+    course_title="Treatment-Resistant Depression: TMS, Ketamine and Combined Care",
+    completion_date=datetime.date(2026, 11, 23),
+    ce_hours="6.0",
+    format="Online, self-paced",
+    provider_name="Northbridge Institute for Clinical Training",
+    accreditation_statement=(
+        "Northbridge Institute for Clinical Training is approved by the American "
+        "Psychological Association to sponsor continuing education for psychologists. "
+        "Northbridge Institute maintains responsibility for this program and its content."
+    ),
+    signatory_name="Margaret A. Holloway, PhD",
+    signatory_title="Director of Continuing Education",
+    code="7KQ2M-X9D4R-T3HVA",
+    verify_url="https://example.org/verify/7KQ2M-X9D4R-T3HVA/",
+)
+
+
+# --------------------------------------------------------------------------
+# Bare ReportLab baseline: the same elements, no layout logic.
+
+_BARE_FONTS = {
+    "BareSans": "DejaVuSans.ttf",
+    "BareSans-Bold": "DejaVuSans-Bold.ttf",
+    "BareSerif": "DejaVuSerif.ttf",
+    "BareSerif-Bold": "DejaVuSerif-Bold.ttf",
+}
+
+
+def register_bare_fonts() -> None:
+    for name, filename in _BARE_FONTS.items():
+        pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
+
+
+def render_bare(d: CertificatePrint) -> bytes:
+    w, h = landscape(letter)
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(w, h), invariant=1)
+    c.setTitle(f"Certificate {d.code}")
+    c.setAuthor(d.provider_name)
+    c.setLineWidth(2)
+    c.rect(24, 24, w - 48, h - 48)
+    c.setLineWidth(0.8)
+    c.rect(31, 31, w - 62, h - 62)
+    cx = w / 2
+    c.setFont("BareSans-Bold", 13)
+    c.drawCentredString(cx, 500, d.provider_name)
+    c.setFont("BareSerif-Bold", 32)
+    c.drawCentredString(cx, 455, "Certificate of Completion")
+    c.line(cx - 90, 435, cx + 90, 435)
+    c.setFont("BareSerif", 13)
+    c.drawCentredString(cx, 405, "This certifies that")
+    c.setFont("BareSerif-Bold", 30)
+    c.drawCentredString(cx, 365, d.legal_name)
+    c.setFont("BareSerif", 13)
+    c.drawCentredString(cx, 335, "has completed")
+    c.setFont("BareSerif-Bold", 19)
+    y = 305
+    for line in simpleSplit(d.course_title, "BareSerif-Bold", 19, 600):
+        c.drawCentredString(cx, y, line)
+        y -= 23
+    c.setFont("BareSans", 10.5)
+    c.drawCentredString(
+        cx,
+        y - 6,
+        f"Completed {format_date(d.completion_date)}  ·  {d.ce_hours} CE contact hours  ·  {d.format}",
+    )
+    c.setFont("BareSans", 8)
+    y -= 26
+    for line in simpleSplit(d.accreditation_statement, "BareSans", 8, 560):
+        c.drawCentredString(cx, y, line)
+        y -= 10.4
+    c.line(107, 100, 317, 100)
+    c.setFont("BareSans-Bold", 10)
+    c.drawCentredString(212, 86, d.signatory_name)
+    c.setFont("BareSans", 8.5)
+    c.drawCentredString(212, 74, d.signatory_title)
+    c.setFont("BareSans", 7)
+    c.drawCentredString(cx, 112, "CERTIFICATE CODE")
+    c.setFont("BareSans-Bold", 12)
+    c.drawCentredString(cx, 97, d.code)
+    # The same QR rectangles as the project (runs of dark modules), drawn
+    # with the plain canvas.rect API.
+    qr = segno.make(d.verify_url, error="m", boost_error=False)
+    n = len(qr.matrix)
+    m = 1.1 * inch / (n + 8)
+    x0, top = w - 66 - 1.1 * inch + 4 * m, 74 + 1.1 * inch - 4 * m
+    for col, row, rw, rh in qr_rectangles(qr.matrix):
+        c.rect(x0 + col * m, top - (row + rh) * m, rw * m, rh * m, stroke=0, fill=1)
+    c.setFont("BareSans", 7)
+    c.drawRightString(w - 74, 64, f"Verify at {d.verify_url}")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------
+# Measurement helpers
+
+
+def time_renders(fn, data, n: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        fn(data)
+    gc.collect()
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn(data)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def percentile(values: list[float], pct: float) -> float:
+    s = sorted(values)
+    k = (len(s) - 1) * pct / 100
+    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def rss_kib() -> int | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
+    parser.add_argument("--renders", type=int, default=RENDERS, help="timed renders (default 300)")
+    args = parser.parse_args(argv)
+
+    register_bare_fonts()
+
+    # The project first, then the baseline, each after its own warm-up, so
+    # neither pays the other's first-use costs. Note: the baseline runs with
+    # ReportLab's defaults (ASCII85 stream encoding on); the project turns
+    # ASCII85 off while it renders (see certificates/pdf.py).
+    proj = time_renders(render_certificate, SAMPLE, args.renders, WARMUP)
+    bare = time_renders(render_bare, SAMPLE, args.renders, WARMUP)
+    proj_med = statistics.median(proj) * 1000
+    proj_p95 = percentile(proj, 95) * 1000
+    bare_med = statistics.median(bare) * 1000
+    ratio = proj_med / bare_med if bare_med else float("nan")
+
+    # Memory: RSS after 100 and after 1,000 renders in total. The renders
+    # above already warmed everything up; count from here.
+    gc.collect()
+    rss_early = rss_late = None
+    for i in range(1, RSS_LATE + 1):
+        render_certificate(SAMPLE)
+        if i == RSS_EARLY:
+            gc.collect()
+            rss_early = rss_kib()
+    gc.collect()
+    rss_late = rss_kib()
+    growth = (rss_late - rss_early) / rss_early * 100 if rss_early and rss_late is not None else None
+
+    size = len(render_certificate(SAMPLE))
+    rows = [
+        ("render median (project)", f"{proj_med:.2f} ms", "", ""),
+        ("render p95 (project)", f"{proj_p95:.2f} ms", "", ""),
+        ("render median (bare ReportLab)", f"{bare_med:.2f} ms", "", ""),
+        ("ratio project / bare", f"{ratio:.2f}x", f"<= {TARGET_RATIO}x", "yes" if ratio <= TARGET_RATIO else "no"),
+        ("RSS after 100 renders", f"{rss_early / 1024:.1f} MiB" if rss_early else "n/a", "", ""),
+        ("RSS after 1,000 renders", f"{rss_late / 1024:.1f} MiB" if rss_late else "n/a", "", ""),
+        (
+            "RSS growth 100 -> 1,000",
+            f"{growth:+.2f}%" if growth is not None else "n/a",
+            f"< {TARGET_GROWTH:.0f}%",
+            ("yes" if growth < TARGET_GROWTH else "no") if growth is not None else "n/a",
+        ),
+        ("PDF size", f"{size / 1024:.1f} KiB", "", ""),
+    ]
+    header = ("figure", "measured", "target", "met")
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(4)]
+    print(
+        f"certificate PDF benchmark: {args.renders} renders after {WARMUP} warm-up; "
+        f"Python {platform.python_version()}, ReportLab {reportlab.Version}, segno {segno.__version__}"
+    )
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    print(fmt.format(*header))
+    print(fmt.format(*("-" * w for w in widths)))
+    for r in rows:
+        print(fmt.format(*r))
+
+    if args.json:
+        figures = {
+            "renders": args.renders,
+            "warmup": WARMUP,
+            "project_median_ms": round(proj_med, 3),
+            "project_p95_ms": round(proj_p95, 3),
+            "bare_median_ms": round(bare_med, 3),
+            "ratio": round(ratio, 3),
+            "ratio_target": TARGET_RATIO,
+            "ratio_met": ratio <= TARGET_RATIO,
+            "rss_after_100_kib": rss_early,
+            "rss_after_1000_kib": rss_late,
+            "rss_growth_pct": round(growth, 3) if growth is not None else None,
+            "rss_growth_target_pct": TARGET_GROWTH,
+            "rss_growth_met": (growth < TARGET_GROWTH) if growth is not None else None,
+            "pdf_bytes": size,
+            "python": platform.python_version(),
+            "reportlab": reportlab.Version,
+            "segno": segno.__version__,
+        }
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    # A report, not a gate: always exit 0 (argparse --help/usage excepted),
+    # printing any failure instead of raising it.
+    try:
+        main()
+    except SystemExit as exc:
+        sys.exit(exc.code)
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+    sys.exit(0)

@@ -1,0 +1,121 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.search import index
+
+from .codes import generate_code
+
+
+class CertificateStatus(models.TextChoices):
+    PENDING = "pending", "Being prepared"
+    ISSUED = "issued", "Issued"
+    REVOKED = "revoked", "Revoked"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+CURRENT_STATUSES = (CertificateStatus.PENDING, CertificateStatus.ISSUED)
+
+
+class Certificate(index.Indexed, models.Model):
+    """The database row is the source of truth; the PDF is derived from its
+    ``snapshot``, which freezes everything printed at the time of issue."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates")
+    course = models.ForeignKey("courses.CoursePage", on_delete=models.PROTECT, related_name="certificates")
+    code = models.CharField(max_length=20, unique=True, default=generate_code, editable=False)
+    status = models.CharField(max_length=20, choices=CertificateStatus.choices, default=CertificateStatus.PENDING)
+    snapshot = models.JSONField(help_text="What is printed: name, course, hours, format, statement, signatory.")
+    completed_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.TextField(blank=True)
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by")
+    pdf = models.FileField(upload_to="certificates/%Y/%m/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    render_attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    search_fields = [
+        index.SearchField("code"),
+        index.AutocompleteField("code"),
+        index.FilterField("status"),
+    ]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "course"],
+                condition=Q(status__in=["pending", "issued"]),
+                name="one_current_certificate_per_course",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="certificate_status_created")]
+
+    def __str__(self):
+        return f"{self.code} ({self.get_status_display()})"
+
+    @property
+    def learner_name(self):
+        return self.snapshot.get("legal_name", "")
+
+    @property
+    def course_title(self):
+        return self.snapshot.get("course_title", "")
+
+    @property
+    def ce_hours(self):
+        return self.snapshot.get("ce_hours", "")
+
+
+class CertificateEvent(models.Model):
+    """Audit log: every change to a certificate, with who and when."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        ISSUED = "issued", "Issued"
+        EMAILED = "emailed", "E-mailed"
+        RENDER_FAILED = "render_failed", "Render failed"
+        REVOKED = "revoked", "Revoked"
+        REISSUED = "reissued", "Reissued"
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+@register_setting(icon="doc-full")
+class CertificateSettings(BaseSiteSetting):
+    """What every new certificate prints about the provider."""
+
+    provider_name = models.CharField(max_length=200, default="TRD Certify Clinical Education")
+    accreditation_statement = models.TextField(
+        blank=True, help_text="Printed when the course has no statement of its own."
+    )
+    signatory_name = models.CharField(max_length=150, default="Education Director")
+    signatory_title = models.CharField(max_length=150, default="Director of Clinical Education")
+    signature_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    logo = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    panels = [
+        FieldPanel("provider_name"),
+        FieldPanel("accreditation_statement"),
+        MultiFieldPanel(
+            [FieldPanel("signatory_name"), FieldPanel("signatory_title"), FieldPanel("signature_image")],
+            heading="Signatory",
+        ),
+        FieldPanel("logo"),
+    ]
+
+    class Meta:
+        verbose_name = "certificate settings"

@@ -1,0 +1,77 @@
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django_ratelimit.decorators import ratelimit
+
+from .codes import normalize_code
+from .forms import VerifyForm
+from .models import CertificateStatus
+from .selectors import certificate_by_code, certificate_for_download, certificate_status, transcript
+
+VERIFY_RATE = "60/m"
+
+
+@login_required
+@never_cache
+def download(request, code):
+    certificate = certificate_for_download(user=request.user, raw_code=code)
+    if certificate is None:
+        raise Http404("No certificate to download here.")
+    response = FileResponse(
+        certificate.pdf.open("rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=f"certificate-{certificate.code}.pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@ratelimit(key="ip", rate=VERIFY_RATE, block=False)
+def verify_form(request):
+    if getattr(request, "limited", False):
+        return render(request, "certificates/rate_limited.html", status=429)
+    form = VerifyForm(request.GET or None)
+    if form.is_valid():
+        code = normalize_code(form.cleaned_data["code"])
+        if code:
+            return redirect("certificate_verify", code=code)
+        form.add_error("code", "That is not a valid certificate code. Codes have 15 letters and digits.")
+    return render(request, "certificates/verify_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@ratelimit(key="ip", rate=VERIFY_RATE, block=False)
+def verify(request, code):
+    if getattr(request, "limited", False):
+        return render(request, "certificates/rate_limited.html", status=429)
+    canonical = normalize_code(code)
+    if canonical and canonical != code:
+        return redirect("certificate_verify", code=canonical)
+    certificate = certificate_by_code(code)
+    if certificate is None:
+        return render(request, "certificates/verify_unknown.html", {"code": code[:40]}, status=404)
+    replacement = None
+    if certificate.status == CertificateStatus.SUPERSEDED:
+        replacement = getattr(certificate, "replaced_by", None)
+    return render(request, "certificates/verify.html", {"certificate": certificate, "replacement": replacement})
+
+
+@login_required
+@never_cache
+def status(request, course_id):
+    """Polled by the course page and dashboard while a certificate is pending."""
+    certificate = certificate_status(user=request.user, course_id=course_id)
+    if certificate is None:
+        return JsonResponse({"status": "none"}, status=404)
+    body = {"status": certificate.status, "code": certificate.code}
+    if certificate.status == CertificateStatus.ISSUED:
+        body["download_url"] = reverse("certificate_download", kwargs={"code": certificate.code})
+    return JsonResponse(body)
+
+
+@login_required
+@never_cache
+def transcript_view(request):
+    return render(request, "certificates/transcript.html", transcript(user=request.user))

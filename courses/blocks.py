@@ -1,0 +1,48 @@
+from wagtail import blocks
+from wagtail.contrib.table_block.blocks import TableBlock
+from wagtail.images.blocks import ImageChooserBlock
+
+
+class KeyFactBlock(blocks.StructBlock):
+    text = blocks.TextBlock(help_text="One fact, in the course's own words, with its figure.")
+    source = blocks.CharBlock(max_length=200, help_text="Where the fact comes from (source file or citation).")
+
+    class Meta:
+        icon = "pick"
+        template = "blocks/key_fact.html"
+        label = "Key fact"
+
+
+class CautionBlock(blocks.StructBlock):
+    title = blocks.CharBlock(max_length=120, default="Clinical caution")
+    text = blocks.TextBlock()
+
+    class Meta:
+        icon = "warning"
+        template = "blocks/caution.html"
+        label = "Clinical caution"
+
+
+class CaptionedImageBlock(blocks.StructBlock):
+    image = ImageChooserBlock()
+    alt_text = blocks.CharBlock(max_length=250, help_text="Describe the image for screen-reader users.")
+    caption = blocks.CharBlock(max_length=250, required=False)
+
+    class Meta:
+        icon = "image"
+        template = "blocks/image.html"
+
+
+class ReferenceBlock(blocks.StructBlock):
+    citation = blocks.TextBlock()
+    source = blocks.CharBlock(max_length=200, required=False, help_text="Source file, DOI or URL.")
+
+
+class LessonStreamBlock(blocks.StreamBlock):
+    heading = blocks.CharBlock(max_length=150, form_classname="title", template="blocks/heading.html")
+    paragraph = blocks.RichTextBlock(features=["bold", "italic", "link", "ol", "ul", "h3"])
+    key_fact = KeyFactBlock()
+    caution = CautionBlock()
+    image = CaptionedImageBlock()
+    table = TableBlock(template="blocks/table.html")
+    references = blocks.ListBlock(ReferenceBlock(), template="blocks/references.html", icon="list-ul")

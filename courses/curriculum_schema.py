@@ -1,0 +1,300 @@
+"""Reading and validating the curriculum files in ``courses/curriculum/``.
+
+Every problem is reported with the file and the field, e.g.
+``modules/03-ketamine/quiz.yaml: questions[4].choices: a single-answer
+question needs exactly one correct choice``. The format is documented in
+docs/CURRICULUM_FORMAT.md.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .curriculum_markdown import MarkdownError, body_to_blocks
+
+DEFAULT_ROOT = Path(__file__).resolve().parent / "curriculum"
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class CurriculumError(Exception):
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Objective(Strict):
+    id: str = Field(pattern=r"^(co\d+|m\d+-o\d+)$")
+    text: str = Field(min_length=10, max_length=400)
+
+
+class QuizSettings(Strict):
+    title: str = Field(min_length=3, max_length=200)
+    questions_per_attempt: int = Field(default=0, ge=0)
+    pass_mark: int = Field(default=75, ge=1, le=100)
+    max_attempts: int = Field(default=0, ge=0)
+    wait_minutes: int = Field(default=0, ge=0)
+    time_limit_minutes: int = Field(default=0, ge=0)
+    review_policy: Literal["always", "after_pass", "never"] = "always"
+
+
+class CourseFile(Strict):
+    slug: str = Field(pattern=SLUG)
+    title: str
+    ce_hours: Decimal = Field(gt=0, max_digits=4, decimal_places=1)
+    format: str
+    summary: str
+    target_audience: str
+    accreditation_statement: str
+    disclosure: str
+    objectives: list[Objective] = Field(min_length=1)
+    final_exam: QuizSettings
+
+
+class ModuleFile(Strict):
+    slug: str = Field(pattern=SLUG)
+    title: str
+    order: int = Field(ge=1)
+    summary: str
+    objectives: list[Objective] = Field(min_length=3, max_length=5)
+    quiz: QuizSettings
+
+
+class Reference(Strict):
+    text: str = Field(min_length=3)
+    source: str | None = None
+
+
+class LessonFront(Strict):
+    title: str = Field(min_length=3, max_length=255)
+    slug: str = Field(pattern=SLUG)
+    order: int = Field(ge=1)
+    free_preview: bool = False
+    estimated_minutes: int = Field(default=10, ge=1, le=240)
+    summary: str = Field(default="", max_length=300)
+    references: list[Reference] = Field(default_factory=list)
+
+
+class ChoiceItem(Strict):
+    text: str = Field(min_length=1, max_length=500)
+    correct: bool = False
+
+
+BANNED_CHOICES = ("all of the above", "none of the above")
+
+
+class QuestionItem(Strict):
+    key: str = Field(pattern=r"^m\d+-[qf]\d+$")
+    type: Literal["single", "true_false", "multiple"]
+    objective: str
+    source: str = Field(min_length=3)
+    stem: str = Field(min_length=10)
+    explanation: str = Field(min_length=20)
+    choices: list[ChoiceItem]
+
+    @model_validator(mode="after")
+    def check_choices(self):
+        correct = sum(1 for c in self.choices if c.correct)
+        texts = [c.text for c in self.choices]
+        if any(t.lower().rstrip(".") in BANNED_CHOICES for t in texts):
+            raise ValueError('"all/none of the above" is not allowed as a choice')
+        if len(set(texts)) != len(texts):
+            raise ValueError("two choices have the same text")
+        if self.type == "true_false":
+            if sorted(texts) != ["False", "True"] or correct != 1:
+                raise ValueError("a true/false question has exactly the choices True and False, one correct")
+        elif self.type == "single":
+            if not 3 <= len(texts) <= 6 or correct != 1:
+                raise ValueError("a single-answer question needs 3 to 6 choices with exactly one correct")
+        elif not 4 <= len(texts) <= 6 or correct < 2 or correct == len(texts):
+            raise ValueError("a select-all question needs 4 to 6 choices, at least two correct and one wrong")
+        return self
+
+
+class QuestionFile(Strict):
+    questions: list[QuestionItem] = Field(min_length=1)
+
+
+class EvaluationQuestionItem(Strict):
+    key: str = Field(pattern=SLUG)
+    kind: Literal["likert", "text"]
+    text: str
+    required: bool = True
+
+
+class EvaluationFile(Strict):
+    objective_prompt: str
+    questions: list[EvaluationQuestionItem]
+
+
+@dataclass
+class Lesson:
+    path: Path
+    front: LessonFront
+    blocks: list
+    word_count: int
+
+
+@dataclass
+class Module:
+    path: Path
+    meta: ModuleFile
+    lessons: list
+    quiz: list
+    final_items: list
+
+
+@dataclass
+class Curriculum:
+    root: Path
+    course: CourseFile
+    evaluation: EvaluationFile
+    modules: list = field(default_factory=list)
+
+    @property
+    def final_items(self):
+        return [item for m in self.modules for item in m.final_items]
+
+
+def _rel(root, path):
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _format_error(where, exc):
+    problems = []
+    for err in exc.errors():
+        loc = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in err["loc"]).replace(".[", "[")
+        msg = err["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}: {loc or '(file)'}: {msg}")
+    return problems
+
+
+def _load_yaml(root, path, model, problems):
+    where = _rel(root, path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(f"{where}: file is missing")
+        return None
+    except yaml.YAMLError as exc:
+        problems.append(f"{where}: not valid YAML ({exc})")
+        return None
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        problems.extend(_format_error(where, exc))
+        return None
+
+
+def _split_front_matter(text):
+    if not text.startswith("---\n"):
+        raise ValueError("must start with a '---' front-matter block")
+    end = text.find("\n---\n", 4)
+    if end == -1:
+        raise ValueError("front matter is not closed with '---'")
+    return text[4:end], text[end + 5 :]
+
+
+def _load_lesson(root, path, problems):
+    where = _rel(root, path)
+    try:
+        front_text, body = _split_front_matter(path.read_text(encoding="utf-8"))
+        front = LessonFront.model_validate(yaml.safe_load(front_text) or {})
+    except ValidationError as exc:
+        problems.extend(_format_error(where, exc))
+        return None
+    except (ValueError, yaml.YAMLError) as exc:
+        problems.append(f"{where}: {exc}")
+        return None
+    try:
+        blocks = body_to_blocks(body, front.references)
+    except MarkdownError as exc:
+        problems.append(f"{where}: body: {exc}")
+        return None
+    return Lesson(path=path, front=front, blocks=blocks, word_count=len(body.split()))
+
+
+def read_curriculum(root=DEFAULT_ROOT):
+    """Parse and validate every file; raise CurriculumError listing all problems."""
+    root = Path(root)
+    problems = []
+    course = _load_yaml(root, root / "course.yaml", CourseFile, problems)
+    evaluation = _load_yaml(root, root / "evaluation.yaml", EvaluationFile, problems)
+    modules = []
+    for module_dir in sorted(p for p in (root / "modules").iterdir() if p.is_dir()):
+        meta = _load_yaml(root, module_dir / "module.yaml", ModuleFile, problems)
+        quiz = _load_yaml(root, module_dir / "quiz.yaml", QuestionFile, problems)
+        final = _load_yaml(root, module_dir / "final_exam.yaml", QuestionFile, problems)
+        lessons = [_load_lesson(root, p, problems) for p in sorted((module_dir / "lessons").glob("*.md"))]
+        if meta is None or quiz is None or final is None or None in lessons:
+            continue
+        if not lessons:
+            problems.append(f"{_rel(root, module_dir)}: lessons: a module needs at least one lesson")
+        modules.append(
+            Module(
+                path=module_dir,
+                meta=meta,
+                lessons=sorted(lessons, key=lambda lesson: lesson.front.order),
+                quiz=quiz.questions,
+                final_items=final.questions,
+            )
+        )
+    if course and not problems:
+        problems.extend(_cross_checks(root, course, modules))
+    if problems:
+        raise CurriculumError(problems)
+    return Curriculum(
+        root=root, course=course, evaluation=evaluation, modules=sorted(modules, key=lambda m: m.meta.order)
+    )
+
+
+def _duplicates(values):
+    seen, dupes = set(), set()
+    for v in values:
+        (dupes if v in seen else seen).add(v)
+    return sorted(dupes)
+
+
+def _cross_checks(root, course, modules):
+    problems = []
+    course_objectives = {o.id for o in course.objectives}
+    for dupe in _duplicates(m.meta.slug for m in modules):
+        problems.append(f"modules: module slug {dupe!r} is used twice")
+    for dupe in _duplicates(m.meta.order for m in modules):
+        problems.append(f"modules: module order {dupe} is used twice")
+    for dupe in _duplicates(lesson.front.slug for m in modules for lesson in m.lessons):
+        problems.append(f"modules: lesson slug {dupe!r} is used twice")
+    all_keys = [q.key for m in modules for q in (*m.quiz, *m.final_items)]
+    for dupe in _duplicates(all_keys):
+        problems.append(f"modules: question key {dupe!r} is used twice")
+    for m in modules:
+        where = _rel(root, m.path)
+        objective_ids = {o.id for o in m.meta.objectives}
+        for dupe in _duplicates(o.id for o in m.meta.objectives):
+            problems.append(f"{where}/module.yaml: objectives: id {dupe!r} is used twice")
+        for i, q in enumerate(m.quiz):
+            if q.objective not in objective_ids:
+                problems.append(
+                    f"{where}/quiz.yaml: questions[{i}].objective: {q.objective!r} is not an objective of this module"
+                )
+        for i, q in enumerate(m.final_items):
+            if q.objective not in course_objectives:
+                problems.append(
+                    f"{where}/final_exam.yaml: questions[{i}].objective: {q.objective!r} is not a course objective"
+                )
+        if m.meta.quiz.questions_per_attempt > len(m.quiz):
+            problems.append(f"{where}/module.yaml: quiz.questions_per_attempt: larger than the pool ({len(m.quiz)})")
+    pool = sum(len(m.final_items) for m in modules)
+    if course.final_exam.questions_per_attempt > pool:
+        problems.append(f"course.yaml: final_exam.questions_per_attempt: larger than the pool ({pool})")
+    return problems

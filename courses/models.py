@@ -1,0 +1,201 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.shortcuts import redirect
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+
+from home.models import SitePage
+
+from .blocks import LessonStreamBlock
+
+
+class LearningObjective(Orderable):
+    """A measurable objective of a course or module; quiz items point at it."""
+
+    page = ParentalKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="objectives")
+    key = models.SlugField(max_length=20, help_text="Short stable id, e.g. m3-o2 or co1.")
+    text = models.CharField(max_length=400)
+
+    panels = [FieldPanel("key"), FieldPanel("text")]
+
+    class Meta(Orderable.Meta):
+        constraints = [models.UniqueConstraint(fields=["page", "key"], name="objective_key_unique_per_page")]
+
+    def __str__(self):
+        return f"{self.key}: {self.text}"
+
+
+class CourseIndexPage(SitePage):
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["courses.CoursePage"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import course_catalogue
+
+        context = super().get_context(request, *args, **kwargs)
+        context["courses"] = course_catalogue()
+        return context
+
+
+class CoursePage(SitePage):
+    summary = models.TextField()
+    ce_hours = models.DecimalField(max_digits=4, decimal_places=1, validators=[MinValueValidator(0)])
+    format = models.CharField(max_length=200, default="Online, self-paced")
+    target_audience = models.TextField(blank=True)
+    accreditation_statement = models.TextField(blank=True)
+    disclosure = models.TextField(blank=True, help_text="Educational-use and commercial-support disclosure.")
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        MultiFieldPanel(
+            [FieldPanel("ce_hours"), FieldPanel("format"), FieldPanel("accreditation_statement")],
+            heading="Continuing education",
+        ),
+        FieldPanel("target_audience"),
+        FieldPanel("disclosure"),
+        InlinePanel("objectives", heading="Course learning objectives", min_num=1),
+        InlinePanel("evaluation_questions", heading="Course evaluation questions"),
+    ]
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types = ["courses.ModulePage"]
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import course_outline
+
+        context = super().get_context(request, *args, **kwargs)
+        context["outline"] = course_outline(course=self, user=request.user)
+        return context
+
+
+class ModulePage(SitePage):
+    summary = models.TextField(blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        InlinePanel("objectives", heading="Module learning objectives", min_num=1),
+    ]
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types = ["courses.LessonPage"]
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import module_detail
+
+        context = super().get_context(request, *args, **kwargs)
+        context["detail"] = module_detail(module=self, user=request.user)
+        return context
+
+
+class LessonPage(SitePage):
+    summary = models.CharField(max_length=300, blank=True)
+    estimated_minutes = models.PositiveSmallIntegerField(default=10)
+    free_preview = models.BooleanField(default=False, help_text="Anyone may read this lesson without enrolling.")
+    body = StreamField(LessonStreamBlock())
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("estimated_minutes"),
+        FieldPanel("free_preview"),
+        FieldPanel("body"),
+    ]
+    parent_page_types = ["courses.ModulePage"]
+    subpage_types = []
+
+    def serve(self, request, *args, **kwargs):
+        from .selectors import lesson_context
+
+        context = lesson_context(lesson=self, user=request.user)
+        if not context["can_read"]:
+            from django.contrib import messages
+
+            messages.info(request, "Enrol in the course to read this lesson.")
+            return redirect(context["course"].url + "#enrol")
+        request.lesson_context = context
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(getattr(request, "lesson_context", {}))
+        return context
+
+
+class EvaluationQuestion(Orderable):
+    class Kind(models.TextChoices):
+        LIKERT = "likert", "Agreement (1-5)"
+        TEXT = "text", "Free text"
+
+    course = ParentalKey(CoursePage, on_delete=models.CASCADE, related_name="evaluation_questions")
+    key = models.SlugField(max_length=40)
+    text = models.CharField(max_length=300)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.LIKERT)
+    required = models.BooleanField(default=True)
+
+    panels = [FieldPanel("key"), FieldPanel("text"), FieldPanel("kind"), FieldPanel("required")]
+
+    class Meta(Orderable.Meta):
+        constraints = [models.UniqueConstraint(fields=["course", "key"], name="evaluation_key_unique_per_course")]
+
+    def __str__(self):
+        return self.text
+
+
+class Enrolment(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrolments")
+    course = models.ForeignKey(CoursePage, on_delete=models.PROTECT, related_name="enrolments")
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="one_enrolment_per_course")]
+
+    def __str__(self):
+        return f"{self.user_id} in {self.course_id}"
+
+
+class LessonCompletion(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_completions")
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="completions")
+    completed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "lesson"], name="one_completion_per_lesson")]
+
+
+class EvaluationResponse(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluations")
+    course = models.ForeignKey(CoursePage, on_delete=models.PROTECT, related_name="evaluation_responses")
+    answers = models.JSONField(default=dict)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="one_evaluation_per_course")]
+
+
+class CourseCompletion(models.Model):
+    """Recorded once, when the last requirement is met; certificates build on it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="course_completions")
+    course = models.ForeignKey(CoursePage, on_delete=models.PROTECT, related_name="completions")
+    completed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="one_completion_per_course")]
+
+
+class CurriculumImport(models.Model):
+    """What ``load_curriculum`` last wrote for each curriculum item, by content
+    hash: an unchanged file is skipped, so re-running changes nothing and
+    editors' admin revisions survive until the file itself changes."""
+
+    key = models.CharField(max_length=120, unique=True)
+    sha256 = models.CharField(max_length=64)
+    object_id = models.BigIntegerField()
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.key

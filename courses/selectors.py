@@ -1,0 +1,232 @@
+"""Reads for course pages, the outline and the dashboard.
+
+Each function costs a fixed number of queries, whatever the size of the
+course or the learner's history; tests assert the exact counts.
+"""
+
+from dataclasses import dataclass
+
+from .models import CourseCompletion, CoursePage, Enrolment, EvaluationResponse, LessonCompletion
+from .structure import course_structure, course_structure_for_page
+
+
+@dataclass
+class ModuleProgress:
+    module: object
+    lessons_done: int
+    quiz_passed: bool
+
+    @property
+    def lessons_total(self):
+        return len(self.module.lessons)
+
+    @property
+    def complete(self):
+        return self.lessons_done == self.lessons_total and (self.quiz_passed or not self.module.quiz_id)
+
+
+@dataclass
+class CourseProgress:
+    structure: object
+    enrolled: bool
+    completed_lesson_ids: frozenset
+    passed_quiz_ids: frozenset
+    evaluation_submitted: bool
+    completed_at: object
+    certificate: object
+
+    @property
+    def modules(self):
+        return [
+            ModuleProgress(
+                module=m,
+                lessons_done=sum(1 for lesson in m.lessons if lesson.id in self.completed_lesson_ids),
+                quiz_passed=bool(m.quiz_id) and m.quiz_id in self.passed_quiz_ids,
+            )
+            for m in self.structure.modules
+        ]
+
+    @property
+    def final_exam_passed(self):
+        return not self.structure.final_exam_id or self.structure.final_exam_id in self.passed_quiz_ids
+
+    @property
+    def modules_complete(self):
+        return all(m.complete for m in self.modules)
+
+    @property
+    def evaluation_open(self):
+        return self.enrolled and self.modules_complete and self.final_exam_passed
+
+    @property
+    def is_complete(self):
+        return self.evaluation_open and self.evaluation_submitted
+
+    @property
+    def steps_total(self):
+        s = self.structure
+        return len(s.lessons) + len([m for m in s.modules if m.quiz_id]) + (1 if s.final_exam_id else 0) + 1
+
+    @property
+    def steps_done(self):
+        s = self.structure
+        done = sum(1 for lesson in s.lessons if lesson.id in self.completed_lesson_ids)
+        done += sum(1 for quiz_id in s.quiz_ids if quiz_id in self.passed_quiz_ids)
+        return done + (1 if self.evaluation_submitted else 0)
+
+    @property
+    def percent(self):
+        return round(100 * self.steps_done / self.steps_total) if self.steps_total else 0
+
+    @property
+    def remaining(self):
+        """Plain-language list of what is left, for the outline and dashboard."""
+        items = []
+        for mp in self.modules:
+            left = mp.lessons_total - mp.lessons_done
+            if left:
+                items.append(f"Module {mp.module.number}: {left} lesson{'s' if left != 1 else ''} to read")
+            if mp.module.quiz_id and not mp.quiz_passed:
+                items.append(f"Module {mp.module.number}: pass the quiz")
+        if self.structure.final_exam_id and not self.final_exam_passed:
+            items.append("Pass the final examination")
+        if not self.evaluation_submitted:
+            items.append("Complete the course evaluation")
+        return items
+
+
+def _passed_quiz_ids(user, quiz_ids):
+    from quizzes.models import Attempt
+
+    if not quiz_ids:
+        return frozenset()
+    return frozenset(
+        Attempt.objects.filter(user=user, quiz_id__in=quiz_ids, passed=True).values_list("quiz_id", flat=True)
+    )
+
+
+def _current_certificate(user, course_id):
+    from certificates.models import CURRENT_STATUSES, Certificate
+
+    return (
+        Certificate.objects.filter(user=user, course_id=course_id, status__in=CURRENT_STATUSES)
+        .only("id", "code", "status", "course_id", "issued_at")
+        .first()
+    )
+
+
+def course_progress(*, structure, user):
+    if not user.is_authenticated:
+        return CourseProgress(structure, False, frozenset(), frozenset(), False, None, None)
+    enrolled = Enrolment.objects.filter(user=user, course_id=structure.id).exists()
+    if not enrolled:
+        return CourseProgress(structure, False, frozenset(), frozenset(), False, None, None)
+    completed = frozenset(
+        LessonCompletion.objects.filter(user=user, lesson_id__in=list(structure.lessons_by_id)).values_list(
+            "lesson_id", flat=True
+        )
+    )
+    completion = CourseCompletion.objects.filter(user=user, course_id=structure.id).only("completed_at").first()
+    return CourseProgress(
+        structure=structure,
+        enrolled=True,
+        completed_lesson_ids=completed,
+        passed_quiz_ids=_passed_quiz_ids(user, structure.quiz_ids),
+        evaluation_submitted=EvaluationResponse.objects.filter(user=user, course_id=structure.id).exists(),
+        completed_at=completion.completed_at if completion else None,
+        certificate=_current_certificate(user, structure.id) if completion else None,
+    )
+
+
+def course_catalogue():
+    return list(
+        CoursePage.objects.live().order_by("path").only("id", "title", "summary", "ce_hours", "url_path", "format")
+    )
+
+
+def course_outline(*, course, user):
+    return course_progress(structure=course_structure(course), user=user)
+
+
+def module_detail(*, module, user):
+    structure = course_structure_for_page(module)
+    progress = course_progress(structure=structure, user=user)
+    module_ref = structure.module(module.id)
+    module_progress = next((mp for mp in progress.modules if mp.module.id == module.id), None)
+    return {"structure": structure, "progress": progress, "module": module_ref, "module_progress": module_progress}
+
+
+def lesson_context(*, lesson, user):
+    """Everything the lesson page shows around the body, in three queries
+    for an enrolled learner (enrolment, completions, course structure on a
+    cold cache only)."""
+    structure = course_structure_for_page(lesson)
+    ref = structure.lessons_by_id.get(lesson.id)
+    module = structure.module(ref.module_id) if ref else None
+    enrolled = False
+    completed_ids = frozenset()
+    if user.is_authenticated:
+        enrolled = Enrolment.objects.filter(user=user, course_id=structure.id).exists()
+        if enrolled:
+            completed_ids = (
+                frozenset(
+                    LessonCompletion.objects.filter(
+                        user=user, lesson__in=[lesson.id for lesson in module.lessons]
+                    ).values_list("lesson_id", flat=True)
+                )
+                if module
+                else frozenset()
+            )
+    previous, following = structure.neighbours(lesson.id)
+    return {
+        "structure": structure,
+        "course": structure,
+        "module": module,
+        "enrolled": enrolled,
+        "can_read": lesson.free_preview or enrolled or user.is_staff,
+        "completed_ids": completed_ids,
+        "is_completed": lesson.id in completed_ids,
+        "previous": previous,
+        "next": following,
+    }
+
+
+def dashboard(*, user):
+    """Every enrolled course with its progress, in a fixed number of queries."""
+    from certificates.models import CURRENT_STATUSES, Certificate
+
+    enrolments = list(Enrolment.objects.filter(user=user).select_related("course").order_by("enrolled_at"))
+    if not enrolments:
+        return []
+    structures = [course_structure(e.course) for e in enrolments]
+    lesson_ids = [lid for s in structures for lid in s.lessons_by_id]
+    quiz_ids = [qid for s in structures for qid in s.quiz_ids]
+    course_ids = [s.id for s in structures]
+    completed = frozenset(
+        LessonCompletion.objects.filter(user=user, lesson_id__in=lesson_ids).values_list("lesson_id", flat=True)
+    )
+    passed = _passed_quiz_ids(user, quiz_ids)
+    evaluated = set(
+        EvaluationResponse.objects.filter(user=user, course_id__in=course_ids).values_list("course_id", flat=True)
+    )
+    completions = dict(
+        CourseCompletion.objects.filter(user=user, course_id__in=course_ids).values_list("course_id", "completed_at")
+    )
+    certificates = {
+        c.course_id: c
+        for c in Certificate.objects.filter(user=user, course_id__in=course_ids, status__in=CURRENT_STATUSES).only(
+            "id", "code", "status", "course_id", "issued_at"
+        )
+    }
+    return [
+        CourseProgress(
+            structure=s,
+            enrolled=True,
+            completed_lesson_ids=completed,
+            passed_quiz_ids=passed,
+            evaluation_submitted=s.id in evaluated,
+            completed_at=completions.get(s.id),
+            certificate=certificates.get(s.id),
+        )
+        for s in structures
+    ]

@@ -1,0 +1,159 @@
+"""The cached shape of a course: modules, lessons and quizzes in order.
+
+Building it takes four queries; it is cached under the content version
+(``home.caching``), so learners never see a stale outline.
+"""
+
+from dataclasses import dataclass, field
+
+from wagtail.models import Page
+
+from home.caching import cached
+
+
+@dataclass(frozen=True)
+class LessonRef:
+    id: int
+    title: str
+    url: str
+    summary: str
+    estimated_minutes: int
+    free_preview: bool
+    module_id: int
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    id: int
+    number: int
+    title: str
+    url: str
+    summary: str
+    lessons: tuple
+    quiz_id: int | None
+    quiz_title: str
+
+
+@dataclass(frozen=True)
+class CourseStructure:
+    id: int
+    title: str
+    url: str
+    path: str
+    ce_hours: str
+    modules: tuple
+    final_exam_id: int | None
+    final_exam_title: str
+    lessons_by_id: dict = field(default_factory=dict)
+
+    @property
+    def lessons(self):
+        return [lesson for module in self.modules for lesson in module.lessons]
+
+    @property
+    def quiz_ids(self):
+        ids = [m.quiz_id for m in self.modules if m.quiz_id]
+        if self.final_exam_id:
+            ids.append(self.final_exam_id)
+        return ids
+
+    def module(self, module_id):
+        return next((m for m in self.modules if m.id == module_id), None)
+
+    def neighbours(self, lesson_id):
+        """Previous and next lesson across module boundaries."""
+        lessons = self.lessons
+        index = next((i for i, lesson in enumerate(lessons) if lesson.id == lesson_id), None)
+        if index is None:
+            return None, None
+        previous = lessons[index - 1] if index > 0 else None
+        following = lessons[index + 1] if index + 1 < len(lessons) else None
+        return previous, following
+
+
+def _site_relative_url(page, root_url_path):
+    # url_path is "/home/courses/x/"; the site root's own prefix is dropped.
+    return "/" + page.url_path[len(root_url_path) :]
+
+
+def build_structure(course):
+    from quizzes.models import Quiz
+
+    from .models import LessonPage, ModulePage
+
+    root_url_path = course.url_path.split("/")[1]
+    root_prefix = f"/{root_url_path}/"
+    modules = list(
+        ModulePage.objects.live().child_of(course).order_by("path").only("id", "title", "url_path", "summary", "path")
+    )
+    lessons = list(
+        LessonPage.objects.live()
+        .descendant_of(course)
+        .order_by("path")
+        .only("id", "title", "url_path", "summary", "estimated_minutes", "free_preview", "path")
+    )
+    quizzes = {
+        q.module_id or ("course", q.course_id): q
+        for q in Quiz.objects.filter(module__in=[m.id for m in modules]).only("id", "title", "module_id", "course_id")
+    }
+    final = Quiz.objects.filter(course_id=course.id).only("id", "title").first()
+    module_refs = []
+    lessons_by_id = {}
+    for number, module in enumerate(modules, start=1):
+        refs = []
+        for lesson in lessons:
+            if lesson.path.startswith(module.path):
+                ref = LessonRef(
+                    id=lesson.id,
+                    title=lesson.title,
+                    url=_site_relative_url(lesson, root_prefix),
+                    summary=lesson.summary,
+                    estimated_minutes=lesson.estimated_minutes,
+                    free_preview=lesson.free_preview,
+                    module_id=module.id,
+                )
+                refs.append(ref)
+                lessons_by_id[lesson.id] = ref
+        quiz = quizzes.get(module.id)
+        module_refs.append(
+            ModuleRef(
+                id=module.id,
+                number=number,
+                title=module.title,
+                url=_site_relative_url(module, root_prefix),
+                summary=module.summary,
+                lessons=tuple(refs),
+                quiz_id=quiz.id if quiz else None,
+                quiz_title=quiz.title if quiz else "",
+            )
+        )
+    return CourseStructure(
+        id=course.id,
+        title=course.title,
+        url=_site_relative_url(course, root_prefix),
+        path=course.path,
+        ce_hours=str(course.ce_hours),
+        modules=tuple(module_refs),
+        final_exam_id=final.id if final else None,
+        final_exam_title=final.title if final else "",
+        lessons_by_id=lessons_by_id,
+    )
+
+
+def course_structure(course):
+    return cached(f"courses:structure:{course.id}", lambda: build_structure(course))
+
+
+def course_path_for(page):
+    """The tree path of the course a module or lesson belongs to."""
+    course_depth = 4  # root -> home -> course index -> course
+    return page.path[: Page.steplen * course_depth]
+
+
+def course_structure_for_page(page):
+    """Structure of the course above ``page``, cached by tree path so that a
+    lesson view does not need to load its course page on a cache hit."""
+    from .models import CoursePage
+
+    path = course_path_for(page)
+    return cached(f"courses:structure-by-path:{path}", lambda: course_structure(CoursePage.objects.get(path=path)))

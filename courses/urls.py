@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.dashboard_view, name="dashboard"),
+    path("courses/<int:course_id>/enrol/", views.enrol_view, name="course_enrol"),
+    path("courses/<int:course_id>/evaluation/", views.evaluation_view, name="course_evaluation"),
+    path("lessons/<int:lesson_id>/complete/", views.lesson_complete_view, name="lesson_complete"),
+]

@@ -1,0 +1,72 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .forms import EvaluationForm
+from .models import CoursePage, LessonPage
+from .selectors import course_outline, dashboard
+from .services import CourseActionError, ProfileRequired, enrol, evaluation_submit, lesson_mark_complete
+
+
+@login_required
+def dashboard_view(request):
+    return render(request, "courses/dashboard.html", {"courses": dashboard(user=request.user)})
+
+
+@login_required
+@require_POST
+def enrol_view(request, course_id):
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    try:
+        enrol(user=request.user, course=course)
+    except ProfileRequired as exc:
+        messages.warning(request, str(exc))
+        return redirect(f"{_profile_url()}?next={course.url}")
+    messages.success(request, f"You are enrolled in {course.title}.")
+    return redirect(course.url)
+
+
+@login_required
+@require_POST
+def lesson_complete_view(request, lesson_id):
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    try:
+        lesson_mark_complete(user=request.user, lesson=lesson)
+    except CourseActionError as exc:
+        messages.error(request, str(exc))
+        return redirect(lesson.url)
+    messages.success(request, "Lesson marked complete.")
+    target = request.POST.get("next_url", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else lesson.url)
+
+
+@login_required
+def evaluation_view(request, course_id):
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    progress = course_outline(course=course, user=request.user)
+    if not progress.enrolled:
+        messages.info(request, "Enrol in the course first.")
+        return redirect(course.url)
+    questions = course.evaluation_questions.all()
+    form = EvaluationForm(request.POST or None, questions=questions)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                evaluation_submit(user=request.user, course=course, answers=form.answers())
+            except CourseActionError as exc:
+                messages.error(request, str(exc))
+                return redirect(course.url)
+            messages.success(request, "Thank you for your evaluation.")
+            return redirect(course.url)
+        status = 400
+    return render(
+        request, "courses/evaluation.html", {"course": course, "form": form, "progress": progress}, status=status
+    )
+
+
+def _profile_url():
+    from django.urls import reverse
+
+    return reverse("profile")

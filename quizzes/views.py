@@ -1,0 +1,171 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from courses.structure import course_structure, course_structure_for_page
+
+from . import selectors, services
+from .answers import InvalidAnswer, parse_form
+from .models import Attempt, Quiz
+
+MAX_AUTOSAVE_BYTES = 4096
+
+
+def _quiz_or_404(quiz_id):
+    return get_object_or_404(Quiz.objects.select_related("module", "course"), pk=quiz_id)
+
+
+def _course_for(quiz):
+    return course_structure(quiz.course) if quiz.course_id else course_structure_for_page(quiz.module)
+
+
+def _owned_attempt_or_404(request, attempt_id):
+    try:
+        return selectors.attempt_for_owner(user=request.user, attempt_id=attempt_id)
+    except Attempt.DoesNotExist as exc:
+        raise Http404("No such attempt.") from exc
+
+
+@login_required
+@never_cache
+def quiz_detail(request, quiz_id):
+    quiz = _quiz_or_404(quiz_id)
+    context = {"quiz": quiz, "course": _course_for(quiz), **selectors.quiz_overview(user=request.user, quiz=quiz)}
+    return render(request, "quizzes/quiz_detail.html", context)
+
+
+@login_required
+@require_POST
+def attempt_start_view(request, quiz_id):
+    quiz = _quiz_or_404(quiz_id)
+    try:
+        attempt = services.attempt_start(user=request.user, quiz=quiz)
+    except services.QuizError as exc:
+        messages.error(request, str(exc))
+        context = {"quiz": quiz, "course": _course_for(quiz), **selectors.quiz_overview(user=request.user, quiz=quiz)}
+        return render(request, "quizzes/quiz_detail.html", context, status=exc.status)
+    return redirect("attempt_detail", attempt_id=attempt.pk)
+
+
+@login_required
+@never_cache
+def attempt_detail(request, attempt_id):
+    attempt = _owned_attempt_or_404(request, attempt_id)
+    if attempt.is_open and services.is_expired(attempt, timezone.now()):
+        services.attempt_finalize(attempt_id=attempt.pk)
+        messages.info(request, "Time ran out; your saved answers were graded.")
+        return redirect("attempt_result", attempt_id=attempt.pk)
+    if not attempt.is_open:
+        return redirect("attempt_result", attempt_id=attempt.pk)
+    return _render_attempt(request, attempt, selectors.attempt_questions(attempt))
+
+
+def _render_attempt(request, attempt, questions, status=200):
+    return render(
+        request,
+        "quizzes/attempt.html",
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz,
+            "questions": questions,
+            "course": _course_for(attempt.quiz),
+            "answered": sum(1 for q in questions if any(c["selected"] for c in q["choices"])),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def answer_save_view(request, attempt_id):
+    """Autosave endpoint: one question's selection as JSON or form data."""
+    if len(request.body) > MAX_AUTOSAVE_BYTES:
+        return JsonResponse({"error": "That request is too large."}, status=413)
+    if request.content_type == "application/json":
+        try:
+            payload = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            return JsonResponse({"error": "The request body is not valid JSON."}, status=400)
+        if not isinstance(payload, dict):
+            return JsonResponse({"error": "The request body must be a JSON object."}, status=400)
+        question_id, choice_ids = payload.get("question_id"), payload.get("choice_ids", [])
+    else:
+        question_id, choice_ids = request.POST.get("question_id"), request.POST.getlist("choice_ids")
+    try:
+        services.answer_save(user=request.user, attempt_id=attempt_id, question_id=question_id, choice_ids=choice_ids)
+    except Attempt.DoesNotExist:
+        return JsonResponse({"error": "No such attempt."}, status=404)
+    except (InvalidAnswer, services.QuizError) as exc:
+        status = getattr(exc, "status", 400)
+        return JsonResponse({"error": str(exc)}, status=status)
+    return JsonResponse({"saved": True, "saved_at": timezone.now().isoformat()})
+
+
+@login_required
+@require_POST
+def attempt_submit_view(request, attempt_id):
+    try:
+        attempt, graded_now = services.attempt_submit(
+            user=request.user, attempt_id=attempt_id, form_items=list(request.POST.lists())
+        )
+    except Attempt.DoesNotExist as exc:
+        raise Http404("No such attempt.") from exc
+    except services.IncompleteSubmission as exc:
+        attempt = _owned_attempt_or_404(request, attempt_id)
+        messages.error(request, str(exc))
+        selections = parse_form(attempt.snapshot, request.POST.lists())
+        questions = selectors.questions_with_selection(attempt.snapshot, selections)
+        return _render_attempt(request, attempt, questions, status=400)
+    except InvalidAnswer as exc:
+        attempt = _owned_attempt_or_404(request, attempt_id)
+        messages.error(request, f"{exc} Nothing was submitted; please try again.")
+        return _render_attempt(request, attempt, selectors.attempt_questions(attempt), status=400)
+    if not graded_now:
+        messages.info(request, "This attempt was already submitted; here is its result.")
+    return redirect(reverse("attempt_result", kwargs={"attempt_id": attempt.pk}), status=303)
+
+
+@login_required
+@never_cache
+def attempt_result(request, attempt_id):
+    attempt = _owned_attempt_or_404(request, attempt_id)
+    if attempt.is_open:
+        return redirect("attempt_detail", attempt_id=attempt.pk)
+    passed_quiz = attempt.passed or selectors.user_has_passed(request.user, attempt.quiz_id)
+    show_review = selectors.review_allowed(attempt, passed_quiz)
+    return render(
+        request,
+        "quizzes/result.html",
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz,
+            "course": _course_for(attempt.quiz),
+            "show_review": show_review,
+            "review": selectors.attempt_review(attempt) if show_review else None,
+            "question_count": len(attempt.snapshot["questions"]),
+            "correct_count": sum(1 for r in (attempt.results or {}).values() if r.get("correct")),
+        },
+    )
+
+
+@login_required
+def quiz_preview(request, quiz_id):
+    """Editors see a fresh draw exactly as a learner would, with nothing saved."""
+    if not request.user.has_perm("quizzes.change_quiz"):
+        raise Http404
+    quiz = _quiz_or_404(quiz_id)
+    pool = list(quiz.questions.filter(active=True).prefetch_related("choices"))
+    questions = services.draw_questions(pool, quiz.questions_per_attempt, set(), services._sysrandom)
+    snapshot = services.build_snapshot(quiz, questions, None, services._sysrandom)
+    return render(
+        request,
+        "quizzes/preview.html",
+        {"quiz": quiz, "questions": selectors.questions_with_selection(snapshot, {}), "pool_size": len(pool)},
+    )

@@ -1,0 +1,91 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from wagtail.test.utils import WagtailPageTestCase
+
+from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
+from courses.services import enrol
+from home.models import HomePage
+from tests.factories import learner, make_course
+
+pytestmark = pytest.mark.django_db
+
+
+class TestPageTreeRules(WagtailPageTestCase):
+    def test_parent_and_subpage_rules(self):
+        self.assertAllowedParentPageTypes(CourseIndexPage, {HomePage})
+        self.assertAllowedParentPageTypes(CoursePage, {CourseIndexPage})
+        self.assertAllowedParentPageTypes(ModulePage, {CoursePage})
+        self.assertAllowedParentPageTypes(LessonPage, {ModulePage})
+        self.assertAllowedSubpageTypes(LessonPage, set())
+        self.assertAllowedSubpageTypes(CoursePage, {ModulePage})
+
+
+def lesson(course, module=1, number=1):
+    return LessonPage.objects.get(slug=f"lesson-{module}-{number}", path__startswith=course.path)
+
+
+def test_course_and_module_pages_are_public(client, course):
+    assert client.get(course.url).status_code == 200
+    module = ModulePage.objects.child_of(course).first()
+    response = client.get(module.url)
+    assert response.status_code == 200
+    assert b"Lesson 1.1" in response.content
+
+
+def test_free_preview_lesson_is_readable_by_anyone(client, course):
+    response = client.get(lesson(course).url)
+    assert response.status_code == 200
+    assert b"Lesson text." in response.content
+
+
+def test_locked_lesson_sends_anonymous_and_unenrolled_to_enrol(client, course):
+    locked = lesson(course, number=2)
+    response = client.get(locked.url)
+    assert response.status_code == 302
+    assert response["Location"] == course.url + "#enrol"
+    client.force_login(learner())
+    response = client.get(locked.url, follow=True)
+    assert response.status_code == 200
+    assert b"Lesson text." not in response.content
+    assert b"Enrol in the course to read this lesson." in response.content
+
+
+def test_enrolled_learner_reads_lesson_with_navigation(client, course, enrolled):
+    client.force_login(enrolled)
+    response = client.get(lesson(course, number=2).url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Lesson text." in body
+    assert 'rel="prev"' in body and "Lesson 1.1" in body
+    assert 'rel="next"' in body and "Lesson 2.1" in body
+    assert 'aria-label="Breadcrumb"' in body
+
+
+def test_unknown_page_is_a_friendly_404(client, db):
+    make_course()
+    response = client.get("/courses/no-such-course/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
+
+
+def _lesson_queries(client, url):
+    client.get(url)  # warm the course-structure cache, as in steady state
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_lesson_page_query_count_is_fixed_and_small(client):
+    small = make_course(modules=1, lessons=2)
+    large = make_course(modules=6, lessons=5)
+    user = learner()
+    enrol(user=user, course=small)
+    enrol(user=user, course=large)
+    client.force_login(user)
+    small_count = _lesson_queries(client, lesson(small, 1, 2).url)
+    large_count = _lesson_queries(client, lesson(large, 6, 5).url)
+    # session, user, page by url_path (base row + specific row), enrolment,
+    # this module's completions; site, routing and outline come from cache.
+    assert small_count == large_count == 6

@@ -1,0 +1,139 @@
+"""Builders for test data. Tests build their own small courses; none depend
+on the seeded flagship course."""
+
+import itertools
+from decimal import Decimal
+
+import factory
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+
+from accounts.models import LearnerProfile
+from courses.models import CourseIndexPage, CoursePage, EvaluationQuestion, LearningObjective, LessonPage, ModulePage
+from home.services import ensure_home_page
+from quizzes.models import Choice, Question, Quiz
+
+_seq = itertools.count(1)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"learner{n}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+            EmailAddress.objects.get_or_create(
+                user=self, email=self.email, defaults={"verified": True, "primary": True}
+            )
+
+
+def learner(email=None, legal_name="Ada Núñez", **extra):
+    user = UserFactory(**({"email": email} if email else {}), **extra)
+    LearnerProfile.objects.create(
+        user=user,
+        legal_name=legal_name,
+        profession="psychologist",
+        license_number="PSY-123456",
+        license_jurisdiction="Oregon",
+    )
+    return user
+
+
+def course_index():
+    home = ensure_home_page()
+    index = CourseIndexPage.objects.first()
+    if index is None:
+        index = CourseIndexPage(title="Courses", slug="courses")
+        home.add_child(instance=index)
+    return index
+
+
+def make_question(quiz, *, kind="single", n_choices=4, objective=None, order=0):
+    question = Question(
+        quiz=quiz,
+        key=f"t-q{next(_seq)}",
+        type=kind,
+        stem=f"Stem of a {kind} question?",
+        explanation="Because the evidence says so.",
+        objective=objective,
+        sort_order=order,
+    )
+    if kind == "true_false":
+        choices = [Choice(text="True", is_correct=True), Choice(text="False", is_correct=False)]
+    elif kind == "multiple":
+        choices = [Choice(text=f"Option {i}", is_correct=i < 2) for i in range(n_choices)]
+    else:
+        choices = [Choice(text=f"Option {i}", is_correct=i == 0) for i in range(n_choices)]
+    question.choices = choices
+    question.save()
+    return question
+
+
+def make_quiz(*, module=None, course=None, questions=4, kinds=("single", "true_false", "multiple"), **settings):
+    quiz = Quiz.objects.create(
+        title=f"Quiz {next(_seq)}", module=module, course=course, shuffle_choices=False, **settings
+    )
+    for i in range(questions):
+        make_question(quiz, kind=kinds[i % len(kinds)], order=i)
+    return quiz
+
+
+def make_course(*, modules=2, lessons=2, questions=4, final_questions=4, title=None, quiz_settings=None):
+    """A live course with modules, lessons, one quiz per module, a final
+    exam and a two-item evaluation."""
+    n = next(_seq)
+    course = CoursePage(
+        title=title or f"Test course {n}",
+        slug=f"test-course-{n}",
+        summary="A small course for tests.",
+        ce_hours=Decimal("2.0"),
+        format="Online, self-paced",
+        accreditation_statement="Approved for 2.0 hours.",
+    )
+    course.objectives = [LearningObjective(key="co1", text="Understand the test subject well.")]
+    course.evaluation_questions = [
+        EvaluationQuestion(key="relevance", text="Relevant to my practice.", kind="likert"),
+        EvaluationQuestion(key="comments", text="Comments", kind="text", required=False),
+    ]
+    course_index().add_child(instance=course)
+    course.save_revision().publish()
+    for m in range(1, modules + 1):
+        module = ModulePage(title=f"Module {m}", slug=f"module-{m}", summary=f"Module {m} summary.")
+        module.objectives = [LearningObjective(key=f"m{m}-o1", text="Explain the module topic clearly.")]
+        course.add_child(instance=module)
+        for lesson_number in range(1, lessons + 1):
+            lesson = LessonPage(
+                title=f"Lesson {m}.{lesson_number}",
+                slug=f"lesson-{m}-{lesson_number}",
+                free_preview=(lesson_number == 1 and m == 1),
+                body=[
+                    ("heading", "Overview"),
+                    ("paragraph", "<p>Lesson text.</p>"),
+                    ("key_fact", {"text": "A fact.", "source": "000_seed.txt"}),
+                ],
+            )
+            module.add_child(instance=lesson)
+        make_quiz(module=module, questions=questions, **(quiz_settings or {}))
+    if final_questions:
+        make_quiz(course=course, questions=final_questions, **(quiz_settings or {}))
+    return CoursePage.objects.get(pk=course.pk)
+
+
+def correct_form(attempt):
+    """Form items answering every question of an attempt correctly."""
+    return [
+        (f"q_{q['id']}", [str(c["id"]) for c in q["choices"] if c["correct"]]) for q in attempt.snapshot["questions"]
+    ]
+
+
+def wrong_form(attempt):
+    return [
+        (f"q_{q['id']}", [str(next(c["id"] for c in q["choices"] if not c["correct"]))])
+        for q in attempt.snapshot["questions"]
+    ]
