@@ -54,6 +54,9 @@ class Certificate(index.Indexed, models.Model):
             )
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="certificate_status_created")]
+        # Certificates are never edited or deleted through forms: staff with
+        # this permission revoke or reissue them through audited actions.
+        permissions = [("manage_certificate", "Can revoke and reissue certificates")]
 
     def __str__(self):
         return f"{self.code} ({self.get_status_display()})"

@@ -25,7 +25,7 @@ EDITOR_MODEL_PERMISSIONS = {
         "delete_choice",
         "view_choice",
     ],
-    "certificates": ["view_certificate", "change_certificate", "view_certificateevent"],
+    "certificates": ["view_certificate", "manage_certificate", "view_certificateevent"],
 }
 EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
 EDITOR_COLLECTION_PERMISSIONS = {
@@ -40,7 +40,7 @@ def ensure_home_page(*, title="TRD Certify"):
     home = HomePage.objects.first()
     if home:
         return home
-    root = Page.get_first_root_node()
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
     placeholder = Page.objects.filter(depth=2, content_type=ContentType.objects.get_for_model(Page)).first()
     home = HomePage(
         title=title,

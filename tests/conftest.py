@@ -44,3 +44,18 @@ def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("CI") and skipped and session.exitstatus == 0:
         reporter.write_line(f"{skipped} test(s) were skipped; CI requires every test to run.", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def celery_worker(transactional_db, django_db_serialized_rollback, media_root, tmp_path):
+    """A real Celery worker process consuming from Redis."""
+    from tests.worker import running_worker
+
+    with running_worker(tmp_path) as worker:
+        yield worker

@@ -239,5 +239,6 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Wagtail's background-task runner logs every search-index update.
         "django_tasks": {"level": "WARNING"},
+        "wagtail": {"level": "WARNING"},
     },
 }
