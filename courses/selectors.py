@@ -6,6 +6,8 @@ course or the learner's history; tests assert the exact counts.
 
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef, Subquery
+
 from .models import CourseCompletion, CoursePage, Enrolment, EvaluationResponse, LessonCompletion
 from .structure import course_structure, course_structure_for_page
 
@@ -105,37 +107,56 @@ def _passed_quiz_ids(user, quiz_ids):
     )
 
 
-def _current_certificate(user, course_id):
+@dataclass(frozen=True)
+class CertificateRef:
+    code: str
+    status: str
+
+
+def _enrolments_with_status(user):
+    """Enrolments annotated with everything else progress needs about the
+    course as a whole, so one query replaces four."""
     from certificates.models import CURRENT_STATUSES, Certificate
 
-    return (
-        Certificate.objects.filter(user=user, course_id=course_id, status__in=CURRENT_STATUSES)
-        .only("id", "code", "status", "course_id", "issued_at")
-        .first()
+    current = Certificate.objects.filter(user=user, course=OuterRef("course_id"), status__in=CURRENT_STATUSES)
+    completion = CourseCompletion.objects.filter(user=user, course=OuterRef("course_id"))
+    return Enrolment.objects.filter(user=user).annotate(
+        evaluated=Exists(EvaluationResponse.objects.filter(user=user, course=OuterRef("course_id"))),
+        completed_at=Subquery(completion.values("completed_at")[:1]),
+        certificate_code=Subquery(current.values("code")[:1]),
+        certificate_status=Subquery(current.values("status")[:1]),
+    )
+
+
+def _progress(structure, enrolment, completed, passed):
+    certificate = None
+    if enrolment.certificate_code:
+        certificate = CertificateRef(code=enrolment.certificate_code, status=enrolment.certificate_status)
+    return CourseProgress(
+        structure=structure,
+        enrolled=True,
+        completed_lesson_ids=completed,
+        passed_quiz_ids=passed,
+        evaluation_submitted=enrolment.evaluated,
+        completed_at=enrolment.completed_at,
+        certificate=certificate,
     )
 
 
 def course_progress(*, structure, user):
+    """Three queries for an enrolled learner: enrolment with its status,
+    lesson completions, passed quizzes."""
     if not user.is_authenticated:
         return CourseProgress(structure, False, frozenset(), frozenset(), False, None, None)
-    enrolled = Enrolment.objects.filter(user=user, course_id=structure.id).exists()
-    if not enrolled:
+    enrolment = _enrolments_with_status(user).filter(course_id=structure.id).first()
+    if enrolment is None:
         return CourseProgress(structure, False, frozenset(), frozenset(), False, None, None)
     completed = frozenset(
         LessonCompletion.objects.filter(user=user, lesson_id__in=list(structure.lessons_by_id)).values_list(
             "lesson_id", flat=True
         )
     )
-    completion = CourseCompletion.objects.filter(user=user, course_id=structure.id).only("completed_at").first()
-    return CourseProgress(
-        structure=structure,
-        enrolled=True,
-        completed_lesson_ids=completed,
-        passed_quiz_ids=_passed_quiz_ids(user, structure.quiz_ids),
-        evaluation_submitted=EvaluationResponse.objects.filter(user=user, course_id=structure.id).exists(),
-        completed_at=completion.completed_at if completion else None,
-        certificate=_current_certificate(user, structure.id) if completion else None,
-    )
+    return _progress(structure, enrolment, completed, _passed_quiz_ids(user, structure.quiz_ids))
 
 
 def course_catalogue():
@@ -192,41 +213,15 @@ def lesson_context(*, lesson, user):
 
 
 def dashboard(*, user):
-    """Every enrolled course with its progress, in a fixed number of queries."""
-    from certificates.models import CURRENT_STATUSES, Certificate
-
-    enrolments = list(Enrolment.objects.filter(user=user).select_related("course").order_by("enrolled_at"))
+    """Every enrolled course with its progress in three queries, whatever the
+    number of courses, lessons or attempts."""
+    enrolments = list(_enrolments_with_status(user).select_related("course").order_by("enrolled_at"))
     if not enrolments:
         return []
     structures = [course_structure(e.course) for e in enrolments]
     lesson_ids = [lid for s in structures for lid in s.lessons_by_id]
-    quiz_ids = [qid for s in structures for qid in s.quiz_ids]
-    course_ids = [s.id for s in structures]
     completed = frozenset(
         LessonCompletion.objects.filter(user=user, lesson_id__in=lesson_ids).values_list("lesson_id", flat=True)
     )
-    passed = _passed_quiz_ids(user, quiz_ids)
-    evaluated = set(
-        EvaluationResponse.objects.filter(user=user, course_id__in=course_ids).values_list("course_id", flat=True)
-    )
-    completions = dict(
-        CourseCompletion.objects.filter(user=user, course_id__in=course_ids).values_list("course_id", "completed_at")
-    )
-    certificates = {
-        c.course_id: c
-        for c in Certificate.objects.filter(user=user, course_id__in=course_ids, status__in=CURRENT_STATUSES).only(
-            "id", "code", "status", "course_id", "issued_at"
-        )
-    }
-    return [
-        CourseProgress(
-            structure=s,
-            enrolled=True,
-            completed_lesson_ids=completed,
-            passed_quiz_ids=passed,
-            evaluation_submitted=s.id in evaluated,
-            completed_at=completions.get(s.id),
-            certificate=certificates.get(s.id),
-        )
-        for s in structures
-    ]
+    passed = _passed_quiz_ids(user, [qid for s in structures for qid in s.quiz_ids])
+    return [_progress(s, e, completed, passed) for s, e in zip(structures, enrolments, strict=True)]

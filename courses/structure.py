@@ -1,6 +1,6 @@
 """The cached shape of a course: modules, lessons and quizzes in order.
 
-Building it takes four queries; it is cached under the content version
+Building it takes five queries; it is cached under the content version
 (``home.caching``), so learners never see a stale outline.
 """
 
@@ -32,6 +32,7 @@ class ModuleRef:
     lessons: tuple
     quiz_id: int | None
     quiz_title: str
+    objectives: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class CourseStructure:
     final_exam_id: int | None
     final_exam_title: str
     lessons_by_id: dict = field(default_factory=dict)
+    objectives: tuple = ()
 
     @property
     def lessons(self):
@@ -79,7 +81,7 @@ def _site_relative_url(page, root_url_path):
 def build_structure(course):
     from quizzes.models import Quiz
 
-    from .models import LessonPage, ModulePage
+    from .models import LearningObjective, LessonPage, ModulePage
 
     root_url_path = course.url_path.split("/")[1]
     root_prefix = f"/{root_url_path}/"
@@ -97,6 +99,11 @@ def build_structure(course):
         for q in Quiz.objects.filter(module__in=[m.id for m in modules]).only("id", "title", "module_id", "course_id")
     }
     final = Quiz.objects.filter(course_id=course.id).only("id", "title").first()
+    objectives = {}
+    for objective in LearningObjective.objects.filter(page_id__in=[course.id, *[m.id for m in modules]]).order_by(
+        "sort_order", "pk"
+    ):
+        objectives.setdefault(objective.page_id, []).append(objective.text)
     module_refs = []
     lessons_by_id = {}
     for number, module in enumerate(modules, start=1):
@@ -125,6 +132,7 @@ def build_structure(course):
                 lessons=tuple(refs),
                 quiz_id=quiz.id if quiz else None,
                 quiz_title=quiz.title if quiz else "",
+                objectives=tuple(objectives.get(module.id, ())),
             )
         )
     return CourseStructure(
@@ -137,11 +145,19 @@ def build_structure(course):
         final_exam_id=final.id if final else None,
         final_exam_title=final.title if final else "",
         lessons_by_id=lessons_by_id,
+        objectives=tuple(objectives.get(course.id, ())),
     )
 
 
 def course_structure(course):
     return cached(f"courses:structure:{course.id}", lambda: build_structure(course))
+
+
+def course_structure_for_id(course_id):
+    """Like ``course_structure`` without loading the course page on a cache hit."""
+    from .models import CoursePage
+
+    return cached(f"courses:structure:{course_id}", lambda: build_structure(CoursePage.objects.get(pk=course_id)))
 
 
 def course_path_for(page):

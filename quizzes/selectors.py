@@ -11,7 +11,7 @@ from .services import is_expired, start_rules
 
 def attempt_for_owner(*, user, attempt_id):
     """Raises Attempt.DoesNotExist for anyone but the owner (views turn it into 404)."""
-    return Attempt.objects.select_related("quiz").get(pk=attempt_id, user=user)
+    return Attempt.objects.select_related("quiz", "quiz__module").get(pk=attempt_id, user=user)
 
 
 def attempt_questions(attempt):

@@ -2,14 +2,14 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from courses.structure import course_structure, course_structure_for_page
+from courses.structure import course_structure_for_id, course_structure_for_page
 
 from . import selectors, services
 from .answers import InvalidAnswer, parse_form
@@ -19,11 +19,11 @@ MAX_AUTOSAVE_BYTES = 4096
 
 
 def _quiz_or_404(quiz_id):
-    return get_object_or_404(Quiz.objects.select_related("module", "course"), pk=quiz_id)
+    return get_object_or_404(Quiz.objects.select_related("module"), pk=quiz_id)
 
 
 def _course_for(quiz):
-    return course_structure(quiz.course) if quiz.course_id else course_structure_for_page(quiz.module)
+    return course_structure_for_id(quiz.course_id) if quiz.course_id else course_structure_for_page(quiz.module)
 
 
 def _owned_attempt_or_404(request, attempt_id):
@@ -129,7 +129,10 @@ def attempt_submit_view(request, attempt_id):
         return _render_attempt(request, attempt, selectors.attempt_questions(attempt), status=400)
     if not graded_now:
         messages.info(request, "This attempt was already submitted; here is its result.")
-    return redirect(reverse("attempt_result", kwargs={"attempt_id": attempt.pk}), status=303)
+    # 303 See Other: reloading the result page never re-posts the answers.
+    response = HttpResponseRedirect(reverse("attempt_result", kwargs={"attempt_id": attempt.pk}))
+    response.status_code = 303
+    return response
 
 
 @login_required

@@ -1,0 +1,220 @@
+"""The flagship curriculum files: validation, loading, idempotence, content checks.
+
+These tests read the curriculum files (and, for provenance, the seed articles
+in ../shared/seeds); they do not rely on any course being in the database.
+"""
+
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.management import call_command
+
+from courses.curriculum_loader import load_curriculum
+from courses.curriculum_schema import DEFAULT_ROOT, CurriculumError, read_curriculum
+from courses.models import CoursePage, EvaluationQuestion, LessonPage, ModulePage
+from quizzes.models import Question, Quiz
+
+SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
+
+
+@pytest.fixture(scope="module")
+def curriculum():
+    return read_curriculum()
+
+
+@pytest.fixture(scope="module")
+def seed_names():
+    assert SEEDS.is_dir(), f"the seed articles are expected at {SEEDS}"
+    return {p.name for p in SEEDS.glob("*.txt")}
+
+
+# --- content checks -----------------------------------------------------------
+
+
+def test_six_modules_with_objectives_and_lessons(curriculum):
+    assert [m.meta.order for m in curriculum.modules] == [1, 2, 3, 4, 5, 6]
+    for module in curriculum.modules:
+        assert 3 <= len(module.meta.objectives) <= 5, module.meta.slug
+        assert len(module.lessons) >= 3, module.meta.slug
+        assert sum(lesson.front.free_preview for lesson in module.lessons) <= 1
+    assert curriculum.course.ce_hours == 6
+
+
+def test_lessons_are_substantial_and_use_the_lesson_blocks(curriculum):
+    for module in curriculum.modules:
+        for lesson in module.lessons:
+            kinds = Counter(kind for kind, _ in lesson.blocks)
+            where = lesson.path.name
+            assert 380 <= lesson.word_count <= 950, f"{where}: {lesson.word_count} words"
+            assert kinds["key_fact"] >= 1 and kinds["caution"] >= 1 and kinds["references"] == 1, where
+        assert any(kind == "table" for lesson in module.lessons for kind, _ in lesson.blocks), module.meta.slug
+
+
+def test_every_key_fact_and_item_names_a_seed_file(curriculum, seed_names):
+    for module in curriculum.modules:
+        for lesson in module.lessons:
+            for kind, value in lesson.blocks:
+                if kind == "key_fact":
+                    assert value["source"] in seed_names, f"{lesson.path.name}: {value['source']}"
+            for ref in lesson.front.references:
+                assert ref.source is None or ref.source in seed_names, f"{lesson.path.name}: {ref.source}"
+        for item in (*module.quiz, *module.final_items):
+            assert item.source in seed_names, f"{item.key}: {item.source}"
+
+
+def test_question_banks_are_large_enough_and_cover_every_objective(curriculum):
+    assert all(len(m.quiz) >= 12 for m in curriculum.modules)
+    assert len(curriculum.final_items) >= 36
+    for module in curriculum.modules:
+        covered = Counter(item.objective for item in module.quiz)
+        for objective in module.meta.objectives:
+            assert covered[objective.id] >= 2, f"{objective.id} is tested by {covered[objective.id]} item(s)"
+    final_covered = Counter(item.objective for item in curriculum.final_items)
+    for objective in curriculum.course.objectives:
+        assert final_covered[objective.id] >= 2, objective.id
+
+
+def test_items_have_the_right_number_of_correct_options_and_an_explanation(curriculum):
+    types = Counter()
+    for item in (i for m in curriculum.modules for i in (*m.quiz, *m.final_items)):
+        correct = sum(c.correct for c in item.choices)
+        types[item.type] += 1
+        expected = {"single": correct == 1, "true_false": correct == 1, "multiple": correct >= 2}
+        assert expected[item.type], item.key
+        assert len(item.explanation) >= 40, item.key
+        assert not any("of the above" in c.text.lower() for c in item.choices), item.key
+    assert min(types.values()) >= 12, types  # a real mix of the three types
+
+
+def _words(text):
+    return re.findall(r"[a-z0-9%]+", text.lower())
+
+
+def test_no_sentence_of_a_seed_is_copied(seed_names):
+    """No run of eight consecutive words from any seed article appears in the
+    curriculum, the templates or the docs."""
+    shingles = set()
+    for path in SEEDS.glob("*.txt"):
+        words = _words(path.read_text(encoding="utf-8"))
+        shingles.update(tuple(words[i : i + 8]) for i in range(len(words) - 7))
+    base = Path(settings.BASE_DIR)
+    files = [
+        *DEFAULT_ROOT.rglob("*.md"),
+        *DEFAULT_ROOT.rglob("*.yaml"),
+        *(base / "templates").rglob("*.html"),
+        *(base / "docs").glob("*.md"),
+        base / "README.md",
+    ]
+    copied = []
+    for path in files:
+        words = _words(path.read_text(encoding="utf-8"))
+        copied += [
+            f"{path.name}: {' '.join(words[i : i + 8])}"
+            for i in range(len(words) - 7)
+            if tuple(words[i : i + 8]) in shingles
+        ]
+    assert not copied, "\n".join(copied[:20])
+
+
+# --- validation -----------------------------------------------------------------
+
+
+def _broken_copy(tmp_path, relative, old, new):
+    root = tmp_path / "curriculum"
+    shutil.copytree(DEFAULT_ROOT, root)
+    target = root / relative
+    text = target.read_text(encoding="utf-8")
+    assert old in text
+    target.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return root
+
+
+def test_validation_errors_name_the_file_and_the_field(tmp_path):
+    module = sorted((DEFAULT_ROOT / "modules").iterdir())[2].name
+    root = _broken_copy(tmp_path, f"modules/{module}/quiz.yaml", "correct: true", "correct: false")
+    with pytest.raises(CurriculumError) as exc:
+        read_curriculum(root)
+    assert any(
+        p.startswith(f"modules/{module}/quiz.yaml: questions[") and "exactly one correct" in p
+        for p in exc.value.problems
+    ), exc.value.problems
+
+
+def test_a_keyfact_without_a_source_is_refused(tmp_path):
+    module = sorted((DEFAULT_ROOT / "modules").iterdir())[0]
+    lesson = sorted((module / "lessons").glob("*.md"))[0]
+    root = _broken_copy(
+        tmp_path, f"modules/{module.name}/lessons/{lesson.name}", "::: keyfact source=", "::: keyfact from="
+    )
+    with pytest.raises(CurriculumError, match=r"lessons/.*\.md: body: line \d+: a keyfact needs source=<file>"):
+        read_curriculum(root)
+
+
+# --- loading ----------------------------------------------------------------------
+
+
+def _state():
+    return {
+        "pages": sorted(LessonPage.objects.values_list("id", "latest_revision_id")),
+        "modules": sorted(ModulePage.objects.values_list("id", "latest_revision_id")),
+        "questions": sorted(Question.objects.values_list("id", "stem")),
+        "quizzes": Quiz.objects.count(),
+    }
+
+
+@pytest.mark.django_db
+def test_load_curriculum_builds_the_course_and_a_second_run_changes_nothing(capsys):
+    call_command("load_curriculum")
+    assert CoursePage.objects.count() == 1
+    course = CoursePage.objects.get()
+    assert course.title == "Treatment-Resistant Depression: TMS, Ketamine and Combined Care"
+    assert ModulePage.objects.child_of(course).count() == 6
+    assert LessonPage.objects.descendant_of(course).count() >= 18
+    assert Question.objects.filter(quiz__module__isnull=False).count() >= 72
+    final = Quiz.objects.get(course=course)
+    assert final.questions.count() >= 36 and final.questions_per_attempt <= final.questions.count()
+    assert EvaluationQuestion.objects.filter(course=course).count() >= 10
+    assert all(q.objective_id for q in Question.objects.all())
+    before = _state()
+
+    call_command("load_curriculum")
+    out = capsys.readouterr().out
+    assert "created" not in out.split("Curriculum loaded:")[-1] and "updated" not in out.split("Curriculum loaded:")[-1]
+    assert _state() == before
+
+
+@pytest.mark.django_db
+def test_a_changed_file_updates_only_that_item_and_keeps_ids(tmp_path):
+    load_curriculum()
+    module = sorted((DEFAULT_ROOT / "modules").iterdir())[0].name
+    root = tmp_path / "curriculum"
+    shutil.copytree(DEFAULT_ROOT, root)
+    quiz_file = root / "modules" / module / "quiz.yaml"
+    data = yaml.safe_load(quiz_file.read_text(encoding="utf-8"))
+    assert data["questions"][0]["key"] == "m1-q01"
+    data["questions"][0]["stem"] = "Which statement best describes the edited item?"
+    quiz_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    question = Question.objects.get(key="m1-q01")
+    report = load_curriculum(root=root)
+    assert report.counts["question updated"] == 1 and report.counts["lesson updated"] == 0
+    question.refresh_from_db()
+    assert question.stem == "Which statement best describes the edited item?"
+    assert Question.objects.get(key="m1-q01").pk == question.pk
+
+
+@pytest.mark.django_db
+def test_a_failed_load_leaves_the_database_unchanged(tmp_path, monkeypatch):
+    from courses import curriculum_loader
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(curriculum_loader._Loader, "reorder", staticmethod(explode))
+    with pytest.raises(RuntimeError):
+        load_curriculum()
+    assert not CoursePage.objects.exists() and not Question.objects.exists()
