@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Subquery
 
+from home.caching import content_version
+
 from .models import CourseCompletion, CoursePage, Enrolment, EvaluationResponse, LessonCompletion
 from .structure import course_structure, course_structure_for_page
 
@@ -200,6 +202,7 @@ def lesson_context(*, lesson, user):
             )
     previous, following = structure.neighbours(lesson.id)
     return {
+        "content_version": content_version(),
         "structure": structure,
         "course": structure,
         "module": module,
