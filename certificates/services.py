@@ -141,7 +141,7 @@ def certificate_send_email(*, certificate_id, now=None):
     (at-least-once), never lose it."""
     now = now or timezone.now()
     with transaction.atomic():
-        certificate = Certificate.objects.select_for_update().select_related("user").get(pk=certificate_id)
+        certificate = Certificate.objects.select_for_update(of=("self",)).select_related("user").get(pk=certificate_id)
         if certificate.emailed_at or certificate.status != CertificateStatus.ISSUED:
             return False
         context = {
@@ -198,7 +198,11 @@ def certificate_reissue(*, certificate, actor, note=""):
     """Supersede ``certificate`` with a new one (new code, current profile
     name, same completion date), for example after a legal-name correction."""
     with transaction.atomic():
-        old = Certificate.objects.select_for_update().select_related("user__profile", "course").get(pk=certificate.pk)
+        old = (
+            Certificate.objects.select_for_update(of=("self",))
+            .select_related("user__profile", "course")
+            .get(pk=certificate.pk)
+        )
         if old.status not in (CertificateStatus.ISSUED, CertificateStatus.REVOKED):
             raise CertificateError("Only an issued or revoked certificate can be reissued.")
         if Certificate.objects.filter(replaces=old).exists():

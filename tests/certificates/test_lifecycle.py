@@ -1,0 +1,156 @@
+"""Certificate download, verification, revoke and reissue (services in-process)."""
+
+import pytest
+from django.urls import reverse
+
+from certificates.models import Certificate, CertificateStatus
+from certificates.services import CertificateError, certificate_issue, certificate_reissue, certificate_revoke
+from courses.models import CourseCompletion
+from tests.factories import complete_course, learner
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def certificate(course, learner_user, media_root):
+    complete_course(learner_user, course)
+    pending = Certificate.objects.get(user=learner_user)
+    return certificate_issue(certificate_id=pending.pk)
+
+
+@pytest.fixture
+def staff(db):
+    return learner(email="staff@example.org", legal_name="Staff Member", is_staff=True)
+
+
+def test_owner_downloads_the_pdf_and_others_get_404(client, certificate, learner_user, staff):
+    url = reverse("certificate_download", args=[certificate.code])
+    assert client.get(url).status_code == 302  # anonymous: log in first
+    client.force_login(learner())
+    assert client.get(url).status_code == 404
+    for user in (learner_user, staff):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
+        assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("code", ["nonsense", "AAAAA-AAAAA-AAAA!", "%00", "x" * 200])
+def test_malformed_codes_are_404_not_500(client, certificate, code):
+    client.force_login(certificate.user)
+    assert client.get(f"/certificates/{code}/download/").status_code == 404
+    assert client.get(f"/verify/{code}/").status_code == 404
+
+
+def test_verification_shows_valid_and_nothing_private(client, certificate):
+    response = client.get(reverse("certificate_verify", args=[certificate.code.lower()]), follow=True)
+    body = response.content.decode()
+    assert response.status_code == 200 and "Valid" in body
+    assert "Ada Núñez" in body and "2.0" in body and certificate.code in body
+    for private in (certificate.user.email, "PSY-123456", "Oregon"):
+        assert private not in body
+
+
+def test_unknown_code_is_a_clear_404(client, db):
+    response = client.get(reverse("certificate_verify", args=["AAAAA-BBBBB-CCCCC"]))
+    assert response.status_code == 404 and b"Unknown" in response.content
+
+
+def test_verify_form_redirects_to_the_canonical_code(client, certificate):
+    response = client.get(reverse("certificate_verify_form"), {"code": certificate.code.replace("-", " ").lower()})
+    assert response.status_code == 302 and response["Location"].endswith(f"/verify/{certificate.code}/")
+    bad = client.get(reverse("certificate_verify_form"), {"code": "123"})
+    assert bad.status_code == 400 and b"not a valid certificate code" in bad.content
+
+
+def test_revoke_then_verification_says_revoked(client, certificate, staff):
+    with pytest.raises(CertificateError, match="reason"):
+        certificate_revoke(certificate=certificate, actor=staff, reason="  ")
+    certificate_revoke(certificate=certificate, actor=staff, reason="Issued in error")
+    body = client.get(reverse("certificate_verify", args=[certificate.code])).content.decode()
+    assert "Revoked" in body and "Valid" not in body
+    assert [e.kind for e in certificate.events.all()][-1] == "revoked"
+
+
+def test_reissue_keeps_completion_date_gets_new_code_and_supersedes(client, certificate, staff, learner_user):
+    learner_user.profile.legal_name = "Ada Núñez-García"
+    learner_user.profile.save()
+    new = certificate_reissue(certificate=certificate, actor=staff, note="Legal name correction")
+    certificate.refresh_from_db()
+    assert certificate.status == CertificateStatus.SUPERSEDED
+    assert new.status == CertificateStatus.PENDING and new.code != certificate.code
+    assert new.completed_at == certificate.completed_at == CourseCompletion.objects.get().completed_at
+    assert new.snapshot["legal_name"] == "Ada Núñez-García" and certificate.snapshot["legal_name"] == "Ada Núñez"
+    issued = certificate_issue(certificate_id=new.pk)
+    assert issued.status == CertificateStatus.ISSUED
+    old_page = client.get(reverse("certificate_verify", args=[certificate.code])).content.decode()
+    assert "Superseded" in old_page and new.code in old_page
+    with pytest.raises(CertificateError):
+        certificate_reissue(certificate=certificate, actor=staff)
+
+
+def test_one_current_certificate_per_learner_and_course(certificate):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Certificate.objects.create(
+            user=certificate.user, course=certificate.course, snapshot={}, completed_at=certificate.completed_at
+        )
+
+
+def test_learner_and_course_are_protected_from_deletion(certificate):
+    from django.db.models import ProtectedError
+
+    with pytest.raises(ProtectedError):
+        certificate.user.delete()
+
+
+def test_a_name_with_markup_prints_as_text(course, media_root):
+    import io
+
+    from pypdf import PdfReader
+
+    user = learner(legal_name='<b>Bob</b> & "Co"')
+    complete_course(user, course)
+    certificate = certificate_issue(certificate_id=Certificate.objects.get(user=user).pk)
+    text = PdfReader(io.BytesIO(certificate.pdf.open("rb").read())).pages[0].extract_text()
+    assert '<b>Bob</b> & "Co"' in text
+
+
+def test_render_failure_keeps_it_pending_and_records_the_error(course, learner_user, media_root, monkeypatch, client):
+    from celery.exceptions import Retry
+
+    from certificates import services
+    from certificates.tasks import issue_certificate
+
+    complete_course(learner_user, course)
+    pending = Certificate.objects.get(user=learner_user)
+
+    def broken(_data):
+        raise ValueError("font missing")
+
+    monkeypatch.setattr(services, "render_certificate", broken)
+    # The task schedules a retry with backoff instead of failing for good.
+    with pytest.raises(Retry):
+        issue_certificate.apply(args=[pending.pk], throw=True)
+    pending.refresh_from_db()
+    assert pending.status == CertificateStatus.PENDING and pending.render_attempts == 1
+    assert "font missing" in pending.last_error
+    client.force_login(learner_user)
+    assert "being prepared" in client.get(course.url).content.decode()
+
+
+def test_transcript_lists_certificates_with_total_hours(client, certificate, learner_user):
+    client.force_login(learner_user)
+    body = client.get(reverse("transcript")).content.decode()
+    assert certificate.code in body and "2.0" in body and "Total issued" in body
+
+
+def test_status_endpoint_reports_ready_for_the_owner_only(client, certificate, learner_user):
+    url = reverse("certificate_status", args=[certificate.course_id])
+    client.force_login(learner())
+    assert client.get(url).status_code == 404
+    client.force_login(learner_user)
+    body = client.get(url).json()
+    assert body["status"] == "issued" and body["download_url"].endswith("/download/")
