@@ -154,3 +154,11 @@ def test_status_endpoint_reports_ready_for_the_owner_only(client, certificate, l
     client.force_login(learner_user)
     body = client.get(url).json()
     assert body["status"] == "issued" and body["download_url"].endswith("/download/")
+
+
+def test_verification_is_rate_limited_per_client(client, certificate):
+    url = reverse("certificate_verify", args=[certificate.code])
+    statuses = [client.get(url).status_code for _ in range(61)]
+    assert statuses[:60] == [200] * 60 and statuses[60] == 429
+    other = client.get(url, REMOTE_ADDR="10.9.8.7")
+    assert other.status_code == 200
