@@ -1,4 +1,6 @@
-from django.db import connection
+import sys
+
+from django.db import InterfaceError, OperationalError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -41,4 +43,11 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    """Django's last resort. A lost database is an outage (503, retry later),
+    even when it surfaces outside a view, e.g. in a middleware."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = "30"
+        return response
     return render(request, "500.html", status=500)
