@@ -8,13 +8,17 @@ STAMP := $(VENV)/.installed
 # Tests run against real PostgreSQL and Redis (override to point elsewhere).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trdcert
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
+TEST_BROKER_DB ?= 1
+TEST_CACHE_DB ?= 2
 
 .PHONY: install run test test-fast lint check-deploy bench clean
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml package-lock.json
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements.lock
+	# axe-core for the browser suite's accessibility audit (node_modules/).
+	npm ci --no-audit --no-fund
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -27,7 +31,8 @@ run: install
 	$(VENV)/bin/honcho -f Procfile.dev start
 
 test: install
-	DATABASE_URL=$(TEST_DATABASE_URL) CACHE_URL=$(TEST_REDIS_URL)/2 CELERY_BROKER_URL=$(TEST_REDIS_URL)/1 \
+	DATABASE_URL=$(TEST_DATABASE_URL) CACHE_URL=$(TEST_REDIS_URL)/$(TEST_CACHE_DB) \
+		CELERY_BROKER_URL=$(TEST_REDIS_URL)/$(TEST_BROKER_DB) \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -68,6 +68,7 @@ def status(request, course_id):
     body = {"status": certificate.status, "code": certificate.code}
     if certificate.status == CertificateStatus.ISSUED:
         body["download_url"] = reverse("certificate_download", kwargs={"code": certificate.code})
+        body["verify_url"] = reverse("certificate_verify", kwargs={"code": certificate.code})
     return JsonResponse(body)
 
 

@@ -14,6 +14,13 @@ def attempt_for_owner(*, user, attempt_id):
     return Attempt.objects.select_related("quiz", "quiz__module").get(pk=attempt_id, user=user)
 
 
+def _hint(question):
+    """How to answer, unless the stem already says it."""
+    if question["type"] == "multiple" and "select all" not in question["stem"].lower():
+        return "Select all that apply."
+    return ""
+
+
 def attempt_questions(attempt):
     """The questions as the learner sees them while answering: stems, choice
     ids and texts, and their saved selections. No correctness, no explanation."""
@@ -24,6 +31,7 @@ def attempt_questions(attempt):
             "number": number,
             "type": q["type"],
             "stem": q["stem"],
+            "hint": _hint(q),
             "choices": [
                 {"id": c["id"], "text": c["text"], "selected": c["id"] in saved.get(q["id"], ())} for c in q["choices"]
             ],
@@ -40,6 +48,7 @@ def questions_with_selection(snapshot, selections):
             "number": number,
             "type": q["type"],
             "stem": q["stem"],
+            "hint": _hint(q),
             "missing": not selections.get(q["id"]),
             "choices": [
                 {"id": c["id"], "text": c["text"], "selected": c["id"] in selections.get(q["id"], ())}

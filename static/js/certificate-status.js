@@ -23,7 +23,15 @@
             p.appendChild(link);
             var code = document.createElement("p");
             code.className = "muted";
-            code.textContent = "Verification code " + body.code;
+            code.appendChild(document.createTextNode("Verification code "));
+            var codeEl = document.createElement("code");
+            codeEl.textContent = body.code;
+            code.appendChild(codeEl);
+            code.appendChild(document.createTextNode(" · "));
+            var verify = document.createElement("a");
+            verify.href = body.verify_url;
+            verify.textContent = "public verification page";
+            code.appendChild(verify);
             box.appendChild(p);
             box.appendChild(code);
             return;
