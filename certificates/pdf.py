@@ -395,7 +395,9 @@ def draw_qr(c, url: str, right: float, bottom: float, size: float = QR_SIZE) -> 
     ``(right - size, bottom)`` is the lower-left corner of the symbol
     including its 4-module quiet zone (left white). Error correction M.
     """
-    qr = segno.make(url, error="m", boost_error=False)
+    # A fixed mask: segno would otherwise build and score all eight (about 8 ms
+    # of a 25 ms render); every mask gives a valid, scannable symbol.
+    qr = segno.make(url, error="m", boost_error=False, mask=0)
     matrix = qr.matrix
     n = len(matrix)
     m = size / (n + 2 * QR_BORDER)

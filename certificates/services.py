@@ -156,7 +156,8 @@ def certificate_send_email(*, certificate_id, now=None):
             recipient_list=[certificate.user.email],
         )
         certificate.emailed_at = now
-        certificate.save(update_fields=["emailed_at"])
+        # A queryset update: no post_save work for a one-column change.
+        Certificate.objects.filter(pk=certificate.pk).update(emailed_at=now)
         CertificateEvent.objects.create(certificate=certificate, kind=CertificateEvent.Kind.EMAILED)
     return True
 
