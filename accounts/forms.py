@@ -1,6 +1,7 @@
 import unicodedata
 
 from django import forms
+from django.views.decorators.debug import sensitive_variables
 
 from .models import LearnerProfile
 
@@ -46,6 +47,7 @@ class LearnerProfileForm(forms.ModelForm):
     def clean_license_jurisdiction(self):
         return reject_control_characters(self.cleaned_data["license_jurisdiction"].strip())
 
+    @sensitive_variables()  # ``cleaned`` holds the license number: keep it out of error reports
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("clear_license_number"):

@@ -1,5 +1,6 @@
 import json
 
+from allauth.account import views as allauth_views
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -8,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from .forms import CloseAccountForm, LearnerProfileForm
 from .models import LearnerProfile
@@ -17,6 +19,7 @@ from .services import account_close, profile_save
 
 @login_required
 @never_cache
+@sensitive_post_parameters("license_number", "legal_name")
 def profile_view(request):
     instance = LearnerProfile.objects.filter(user=request.user).first()
     form = LearnerProfileForm(request.POST or None, instance=instance)
@@ -35,6 +38,7 @@ def profile_view(request):
 
 @login_required
 @never_cache
+@sensitive_variables("payload")  # everything the platform holds about the learner
 def data_export_view(request):
     payload = json.dumps(user_data_export(user=request.user), indent=2, ensure_ascii=False)
     response = HttpResponse(payload, content_type="application/json; charset=utf-8")
@@ -45,6 +49,7 @@ def data_export_view(request):
 
 @login_required
 @never_cache
+@sensitive_post_parameters("password")
 def close_account_view(request):
     form = CloseAccountForm(request.POST or None, user=request.user)
     if request.method == "POST":
@@ -56,3 +61,21 @@ def close_account_view(request):
             return redirect("/")
         return render(request, "accounts/close_account.html", {"form": form}, status=400)
     return render(request, "accounts/close_account.html", {"form": form})
+
+
+class _InvalidFormIs400:
+    """allauth answers an invalid form with 200; say 400, as for every other
+    refused input here. The page and its field errors are unchanged."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class LoginView(_InvalidFormIs400, allauth_views.LoginView):
+    pass
+
+
+class SignupView(_InvalidFormIs400, allauth_views.SignupView):
+    pass

@@ -1,3 +1,4 @@
+from allauth.account.adapter import get_adapter
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -11,6 +12,12 @@ from .models import CertificateStatus
 from .selectors import certificate_by_code, certificate_for_download, certificate_status, transcript
 
 VERIFY_RATE = "60/m"
+
+
+def client_ip(group, request):
+    """The visitor's address as allauth resolves it: behind the TLS proxy the
+    one the proxy appends to X-Forwarded-For, never a spoofable earlier entry."""
+    return get_adapter(request).get_client_ip(request)
 
 
 @login_required
@@ -29,7 +36,7 @@ def download(request, code):
     return response
 
 
-@ratelimit(key="ip", rate=VERIFY_RATE, block=False)
+@ratelimit(key=client_ip, rate=VERIFY_RATE, block=False)
 def verify_form(request):
     if getattr(request, "limited", False):
         return render(request, "certificates/rate_limited.html", status=429)
@@ -42,7 +49,7 @@ def verify_form(request):
     return render(request, "certificates/verify_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
-@ratelimit(key="ip", rate=VERIFY_RATE, block=False)
+@ratelimit(key=client_ip, rate=VERIFY_RATE, block=False)
 def verify(request, code):
     if getattr(request, "limited", False):
         return render(request, "certificates/rate_limited.html", status=429)

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "home.middleware.DatabaseUnavailableMiddleware",
+    "home.middleware.AccountPagesNoStoreMiddleware",
     "home.caching.CachedSiteMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -88,7 +89,10 @@ WSGI_APPLICATION = "config.wsgi.application"
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        # Persistent connections: a new PostgreSQL connection costs about 9 ms,
+        # more than a whole cached lesson page; health checks drop dead ones.
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -124,6 +128,7 @@ ACCOUNT_SIGNUP_REDIRECT_URL = "profile"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[TRD Certify] "
 # Failed logins are limited per IP *and* per account ("key"), so rotating a
 # spoofed X-Forwarded-For header cannot reset the per-account lockout.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
@@ -174,6 +179,8 @@ WAGTAILADMIN_BASE_URL = env_str("SITE_URL", "http://localhost:8000")
 SITE_URL = WAGTAILADMIN_BASE_URL.rstrip("/")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
+# Larger images are dropped by the certificate renderer anyway.
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILIMAGES_EXTENSIONS = ["png", "jpg", "jpeg", "webp"]
 WAGTAILDOCS_EXTENSIONS = ["pdf"]
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = True

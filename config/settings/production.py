@@ -15,6 +15,11 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names this site serves.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind that proxy every request arrives from the proxy's address, so the
+# per-IP login limits would be shared by all learners (ten failures a minute
+# anywhere would lock everyone out). Use the entry the proxy appends to
+# X-Forwarded-For; entries a client adds itself are ignored.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -24,11 +29,20 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+# Error reports (mail to admins, error trackers) leave out e-mail addresses,
+# license numbers and other personal form fields.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "home.logging.PersonalDataExceptionReporterFilter"
 
 # Content Security Policy on every page (django-csp). Wagtail's admin needs
-# inline styles; no page needs inline script.
-MIDDLEWARE = [*MIDDLEWARE, "csp.middleware.CSPMiddleware"]  # noqa: F405
+# inline styles, and inline script for a few widgets (allowed under /admin/
+# only, see home.middleware); no other page needs inline script.
+MIDDLEWARE = [*MIDDLEWARE, "home.middleware.ContentSecurityPolicyMiddleware"]  # noqa: F405
 INSTALLED_APPS = [*INSTALLED_APPS, "csp"]  # noqa: F405
+# Nothing loads from another host: no Gravatar avatars in the admin (they
+# would also send a hash of each editor's e-mail address to a third party)
+# and no check for new Wagtail releases from editors' browsers.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

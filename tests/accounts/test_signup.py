@@ -44,7 +44,7 @@ def test_weak_passwords_are_refused_with_a_reason(client, password, message):
     response = client.post(
         reverse("account_signup"), {"email": "weak@example.org", "password1": password, "password2": password}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
 
 

@@ -1,4 +1,5 @@
 """The rendered lesson body is cached, and a publish shows the new text at once."""
+
 import pytest
 
 from courses.models import LessonPage

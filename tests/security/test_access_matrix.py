@@ -1,0 +1,198 @@
+"""Who may reach what: every URL of the project's own apps, for an anonymous
+visitor, learner A (who owns the objects), learner B, an editor and a
+superuser. Object URLs answer 404 to anyone but their owner (and staff where
+staff have a use for them), never 403, so they reveal nothing."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from wagtail.models import Site
+
+from certificates.models import Certificate
+from certificates.services import certificate_issue
+from courses.models import LessonPage
+from courses.services import enrol
+from home.services import EDITORS_GROUP, ensure_editor_group
+from quizzes.models import Attempt, Quiz
+from quizzes.services import attempt_start
+from tests.factories import UserFactory, complete_course, learner, make_course
+from tests.worker import purge_queue
+
+pytestmark = pytest.mark.django_db
+
+PROJECT_APPS = ("accounts", "home", "courses", "quizzes", "certificates")
+ROLES = ("anonymous", "learner_a", "learner_b", "editor", "superuser")
+LOGIN, ADMIN_LOGIN = "login", "admin-login"  # redirects to the site's / the admin's login page
+DENIED = "admin-denied"  # Wagtail's "you do not have permission" redirect to the admin home
+
+
+def project_url_names():
+    """Every named URL whose view lives in one of the project's apps,
+    including admin views the apps register through Wagtail hooks."""
+
+    def walk(patterns):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns)
+            elif isinstance(p, URLPattern) and p.name:
+                view = getattr(p.callback, "view_class", p.callback)
+                if view.__module__.split(".")[0] in PROJECT_APPS:
+                    yield p.name
+
+    return set(walk(get_resolver().url_patterns))
+
+
+@dataclass
+class Row:
+    method: str
+    args: Any  # callable(world) -> reverse() args
+    expect: tuple  # one status (or LOGIN/ADMIN_LOGIN) per role, in ROLES order
+    data: Any = None  # callable(world) -> POST data
+    json: bool = False
+
+
+# anonymous, A (owner), B (other learner), editor (staff), superuser
+MATRIX = {
+    "healthz": Row("get", None, (200, 200, 200, 200, 200)),
+    # Signed-in people are sent on from the log-in and sign-up pages.
+    "account_login": Row("get", None, (200, 302, 302, 302, 302)),
+    "account_signup": Row("get", None, (200, 302, 302, 302, 302)),
+    "certificate_verify_form": Row("get", None, (200, 200, 200, 200, 200)),
+    "certificate_verify": Row("get", lambda w: [w.code], (200, 200, 200, 200, 200)),
+    "dashboard": Row("get", None, (LOGIN, 200, 200, 200, 200)),
+    "transcript": Row("get", None, (LOGIN, 200, 200, 200, 200)),
+    "profile": Row("get", None, (LOGIN, 200, 200, 200, 200)),
+    "data_export": Row("get", None, (LOGIN, 200, 200, 200, 200)),
+    "account_close": Row("get", None, (LOGIN, 200, 200, 200, 200)),
+    "quiz_detail": Row("get", lambda w: [w.quiz.pk], (LOGIN, 200, 200, 200, 200)),
+    "course_enrol": Row("post", lambda w: [w.course.pk], (LOGIN, 302, 302, 302, 302)),
+    "course_evaluation": Row("get", lambda w: [w.course.pk], (LOGIN, 200, 200, 302, 302)),
+    "lesson_complete": Row("post", lambda w: [w.lesson.pk], (LOGIN, 302, 302, 302, 302)),
+    "attempt_start": Row("post", lambda w: [w.quiz.pk], (LOGIN, 302, 302, 403, 403)),
+    # Editors preview quizzes; to learners the URL does not exist.
+    "quiz_preview": Row("get", lambda w: [w.quiz.pk], (LOGIN, 404, 404, 200, 200)),
+    # A learner's attempts are theirs alone; staff see attempts through the quiz reports.
+    "attempt_detail": Row("get", lambda w: [w.open_attempt.pk], (LOGIN, 200, 404, 404, 404)),
+    "attempt_answer": Row(
+        "post", lambda w: [w.open_attempt.pk], (LOGIN, 200, 404, 404, 404), data=lambda w: w.autosave, json=True
+    ),
+    # An incomplete sheet: the owner is told what is missing, nobody else learns the attempt exists.
+    "attempt_submit": Row("post", lambda w: [w.open_attempt.pk], (LOGIN, 400, 404, 404, 404), data=lambda w: {}),
+    "attempt_result": Row("get", lambda w: [w.graded_attempt.pk], (LOGIN, 200, 404, 404, 404)),
+    "certificate_download": Row("get", lambda w: [w.code], (LOGIN, 200, 404, 200, 200)),
+    # Keyed by course: each learner sees only their own certificate's status.
+    "certificate_status": Row("get", lambda w: [w.completed_course.pk], (LOGIN, 200, 404, 404, 404)),
+    "quiz_report_index": Row("get", None, (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
+    "quiz_report": Row("get", lambda w: [w.quiz.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
+    "certificate_manage": Row("get", lambda w: [w.certificate.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
+}
+
+# Wagtail's own admin: learners get none of it; editors get authoring, not
+# users, groups, sites, settings or redirects.
+ADMIN_MATRIX = {
+    "/admin/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200),
+    "/admin/pages/{course}/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200),
+    "/admin/pages/{course}/edit/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200),
+    "/admin/images/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200),
+    "/admin/snippets/certificates/certificate/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200),
+    "/admin/users/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
+    "/admin/groups/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
+    "/admin/sites/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
+    "/admin/redirects/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
+    "/admin/settings/certificates/certificatesettings/{site}/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
+    "/admin/workflows/list/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
+}
+
+
+class World:
+    """Learner A owns everything; B is enrolled in the same course."""
+
+    def __init__(self, media_root):
+        self.course = make_course(modules=1, lessons=1, questions=2, final_questions=2)
+        self.completed_course = make_course(modules=1, lessons=1, questions=2, final_questions=2)
+        self.a, self.b = learner(legal_name="Alice Owner"), learner(legal_name="Bruno Other")
+        for user in (self.a, self.b):
+            enrol(user=user, course=self.course)
+        self.quiz = Quiz.objects.get(module__in=self.course.get_children())
+        self.lesson = LessonPage.objects.live().descendant_of(self.course).first()
+        self.open_attempt = attempt_start(user=self.a, quiz=self.quiz)
+        question = self.open_attempt.snapshot["questions"][0]
+        self.autosave = {"question_id": question["id"], "choice_ids": [question["choices"][0]["id"]]}
+        complete_course(self.a, self.completed_course)
+        purge_queue()  # issued in-process below
+        self.certificate = Certificate.objects.get(user=self.a)
+        certificate_issue(certificate_id=self.certificate.pk)
+        self.code = self.certificate.code
+        self.graded_attempt = Attempt.objects.filter(user=self.a, status="graded").first()
+        ensure_editor_group()
+        self.editor = UserFactory(is_staff=True)
+        self.editor.groups.add(Group.objects.get(name=EDITORS_GROUP))
+        self.superuser = UserFactory(is_staff=True, is_superuser=True)
+
+    def clients(self):
+        clients = {"anonymous": Client()}
+        for role, user in [("learner_a", self.a), ("learner_b", self.b), ("editor", self.editor)]:
+            clients[role] = Client()
+            clients[role].force_login(user)
+        clients["superuser"] = Client()
+        clients["superuser"].force_login(self.superuser)
+        return clients
+
+
+def outcome(response):
+    if response.status_code == 302:
+        location = response["Location"]
+        if location.startswith("/admin/login/"):
+            return ADMIN_LOGIN
+        if location.startswith(reverse("account_login")):
+            return LOGIN
+        if location == "/admin/":
+            return DENIED
+    return response.status_code
+
+
+def request(client, row, url, world):
+    if row.method == "get":
+        return client.get(url)
+    data = row.data(world) if row.data else {}
+    if row.json:
+        return client.post(url, data, content_type="application/json")
+    return client.post(url, data)
+
+
+def test_every_project_url_is_in_the_matrix():
+    assert project_url_names() == set(MATRIX), "add new URLs to MATRIX with who may reach them"
+
+
+def test_access_matrix(media_root):
+    world = World(media_root)
+    clients = world.clients()
+    mismatches = []
+    for name, row in MATRIX.items():
+        url = reverse(name, args=row.args(world) if row.args else None)
+        for role, expected in zip(ROLES, row.expect, strict=True):
+            got = outcome(request(clients[role], row, url, world))
+            if got != expected:
+                mismatches.append(f"{name} ({url}) as {role}: expected {expected}, got {got}")
+    for url, expect in ADMIN_MATRIX.items():
+        url = url.format(course=world.course.pk, site=Site.objects.get(is_default_site=True).pk)
+        for role, expected in zip(ROLES, expect, strict=True):
+            got = outcome(clients[role].get(url))
+            if got != expected:
+                mismatches.append(f"{url} as {role}: expected {expected}, got {got}")
+    assert mismatches == []
+
+
+def test_per_user_pages_show_only_the_requesting_users_data(media_root):
+    world = World(media_root)
+    clients = world.clients()
+    for name in ("profile", "transcript", "data_export", "dashboard"):
+        body = clients["learner_b"].get(reverse(name)).content.decode()
+        assert "Alice Owner" not in body and world.a.email not in body and world.code not in body, name
+    assert world.code in clients["learner_a"].get(reverse("transcript")).content.decode()
+    export = clients["learner_a"].get(reverse("data_export")).json()
+    assert export["account"]["email"] == world.a.email
