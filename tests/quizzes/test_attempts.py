@@ -293,6 +293,11 @@ def test_review_follows_the_policy(client, quiz, enrolled, policy, passed, shown
 # --- server-owned time limit ------------------------------------------------
 
 
+def save_first_answer(user, attempt, form, now):
+    (field, choice_ids) = form[0]
+    answer_save(user=user, attempt_id=attempt.pk, question_id=field[2:], choice_ids=choice_ids, now=now)
+
+
 def test_time_limit_is_enforced_by_the_server(quiz, enrolled):
     quiz.time_limit_minutes = 10
     quiz.save()
@@ -300,13 +305,7 @@ def test_time_limit_is_enforced_by_the_server(quiz, enrolled):
     attempt = attempt_start(user=enrolled, quiz=quiz, now=start)
     assert attempt.deadline == start + timedelta(minutes=10)
     good = correct_form(attempt)
-    answer_save(
-        user=enrolled,
-        attempt_id=attempt.pk,
-        question_id=good[0][0][2:],
-        choice_ids=good[0][1],
-        now=start + timedelta(minutes=9),
-    )
+    save_first_answer(enrolled, attempt, good, now=start + timedelta(minutes=9))
     late = start + timedelta(minutes=10, seconds=31)  # past deadline plus the 30 s grace
     with pytest.raises(AttemptClosed, match="Time is up"):
         answer_save(user=enrolled, attempt_id=attempt.pk, question_id=good[1][0][2:], choice_ids=good[1][1], now=late)
@@ -333,13 +332,7 @@ def test_unsubmitted_expired_attempts_are_finalised_by_the_sweep(quiz, enrolled)
     start = timezone.now() - timedelta(minutes=20)
     attempt = attempt_start(user=enrolled, quiz=quiz, now=start)
     good = correct_form(attempt)
-    answer_save(
-        user=enrolled,
-        attempt_id=attempt.pk,
-        question_id=good[0][0][2:],
-        choice_ids=good[0][1],
-        now=start + timedelta(minutes=1),
-    )
+    save_first_answer(enrolled, attempt, good, now=start + timedelta(minutes=1))
     assert finalize_expired_attempts() == 1
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.GRADED and attempt.timed_out and attempt.score == 25
