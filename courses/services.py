@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from .models import CourseCompletion, CoursePage, Enrolment, EvaluationResponse, LessonCompletion
 from .selectors import course_progress
-from .structure import course_structure, course_structure_for_page
+from .structure import course_structure, course_structure_for_id, course_structure_for_page
 
 
 class CourseActionError(Exception):
@@ -72,6 +72,18 @@ def course_completion_check(*, user, course_id, now=None):
     """
     from certificates.services import certificate_request
 
+    # The evaluation opens only when everything else is done, so until it is
+    # submitted nothing can complete the course: one cheap query on most
+    # calls (a lesson read, a module quiz passed). After it, a lesson or quiz
+    # added by an editor can still be the last requirement.
+    if not EvaluationResponse.objects.filter(user=user, course_id=course_id).exists():
+        return None
+    structure = course_structure_for_id(course_id)
+    progress = course_progress(structure=structure, user=user)
+    if progress.completed_at:
+        return CourseCompletion.objects.filter(user=user, course_id=course_id).first()
+    if not progress.is_complete:
+        return None
     with transaction.atomic():
         enrolment = Enrolment.objects.select_for_update().filter(user=user, course_id=course_id).first()
         if enrolment is None:
@@ -79,10 +91,10 @@ def course_completion_check(*, user, course_id, now=None):
         existing = CourseCompletion.objects.filter(user=user, course_id=course_id).first()
         if existing:
             return existing
-        course = CoursePage.objects.get(pk=course_id)
-        progress = course_progress(structure=course_structure(course), user=user)
-        if not progress.is_complete:
+        # Re-check under the lock: a concurrent request may have changed things.
+        if not course_progress(structure=structure, user=user).is_complete:
             return None
+        course = CoursePage.objects.get(pk=course_id)
         completion = CourseCompletion.objects.create(user=user, course=course, completed_at=now or timezone.now())
         certificate_request(user=user, course=course, completed_at=completion.completed_at)
         return completion

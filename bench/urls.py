@@ -1,0 +1,17 @@
+"""The product's URLs plus one tiny plain view, the baseline for page throughput."""
+
+from django.http import HttpResponse
+from django.urls import include, path
+
+
+def plain(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("bench/plain/", plain, name="bench_plain"),
+    path("", include("config.urls")),
+]
+
+handler404 = "home.views.page_not_found"
+handler500 = "home.views.server_error"
