@@ -95,8 +95,7 @@ def build_structure(course):
         .only("id", "title", "url_path", "summary", "estimated_minutes", "free_preview", "path")
     )
     quizzes = {
-        q.module_id or ("course", q.course_id): q
-        for q in Quiz.objects.filter(module__in=[m.id for m in modules]).only("id", "title", "module_id", "course_id")
+        q.module_id: q for q in Quiz.objects.filter(module__in=[m.id for m in modules]).only("id", "title", "module_id")
     }
     final = Quiz.objects.filter(course_id=course.id).only("id", "title").first()
     objectives = {}
