@@ -30,10 +30,15 @@ run: install
 	$(PY) manage.py ensure_dev_admin
 	$(VENV)/bin/honcho -f Procfile.dev start
 
+TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) CACHE_URL=$(TEST_REDIS_URL)/$(TEST_CACHE_DB) \
+	CELERY_BROKER_URL=$(TEST_REDIS_URL)/$(TEST_BROKER_DB)
+
 test: install
-	DATABASE_URL=$(TEST_DATABASE_URL) CACHE_URL=$(TEST_REDIS_URL)/$(TEST_CACHE_DB) \
-		CELERY_BROKER_URL=$(TEST_REDIS_URL)/$(TEST_BROKER_DB) \
-		$(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# The quick tier while working: no browser, no worker process, no injected faults.
+test-fast: install
+	$(TEST_ENV) $(PY) -m pytest -m "not browser and not worker and not faults" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

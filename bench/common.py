@@ -172,7 +172,7 @@ def new_content_version():
     """Start from a cold cache, as after a deploy."""
     from django.core.cache import cache
 
-    from home.caching import bump_content_version
+    from core.caching import bump_content_version
 
     cache.clear()
     bump_content_version()

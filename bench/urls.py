@@ -13,5 +13,5 @@ urlpatterns = [
     path("", include("config.urls")),
 ]
 
-handler404 = "home.views.page_not_found"
-handler500 = "home.views.server_error"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class CertificatesConfig(AppConfig):
     name = "certificates"
     verbose_name = "Certificates"
+
+    def ready(self):
+        from accounts.hooks import register_export_section
+        from courses.hooks import EnrolmentAttachment, attach_to_enrolments, on_course_completed
+
+        from . import selectors, services
+
+        on_course_completed(services.certificate_for_completion)
+        attach_to_enrolments(
+            EnrolmentAttachment(
+                name="certificate",
+                annotations=selectors.enrolment_certificate_annotations,
+                build=selectors.enrolment_certificate,
+            )
+        )
+        register_export_section("certificates", selectors.export_certificates)

@@ -1,5 +1,9 @@
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, Subquery
+
 from .codes import normalize_code
-from .models import Certificate, CertificateStatus
+from .models import CURRENT_STATUSES, Certificate, CertificateStatus
 
 
 def certificate_by_code(raw_code):
@@ -41,3 +45,41 @@ def certificate_status(*, user, course_id):
 
 
 __all__ = ["certificate_by_code", "certificate_for_download", "certificate_status", "transcript"]
+
+
+@dataclass(frozen=True)
+class CertificateRef:
+    code: str
+    status: str
+
+
+def enrolment_certificate_annotations(user):
+    """The learner's current certificate for each enrolment's course, as
+    subqueries inside courses' one enrolment query (see courses/hooks.py)."""
+    current = Certificate.objects.filter(user=user, course=OuterRef("course_id"), status__in=CURRENT_STATUSES)
+    return {
+        "certificate_code": Subquery(current.values("code")[:1]),
+        "certificate_status": Subquery(current.values("status")[:1]),
+    }
+
+
+def enrolment_certificate(row):
+    if not row.certificate_code:
+        return None
+    return CertificateRef(code=row.certificate_code, status=row.certificate_status)
+
+
+def export_certificates(user):
+    """The learner's data export (registered with accounts in CertificatesConfig.ready)."""
+    return [
+        {
+            "code": c.code,
+            "status": c.status,
+            "course": c.course_title,
+            "ce_hours": c.ce_hours,
+            "completed_at": c.completed_at.isoformat(),
+            "issued_at": c.issued_at.isoformat() if c.issued_at else None,
+            "printed_name": c.learner_name,
+        }
+        for c in Certificate.objects.filter(user=user).order_by("created_at")
+    ]

@@ -14,14 +14,17 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Site
 
+from core.errors import InvalidInput
+
 from .models import Certificate, CertificateEvent, CertificateSettings, CertificateStatus
 from .pdf import CertificatePrint, render_certificate
+from .queue import enqueue_issue
 
 logger = logging.getLogger(__name__)
 
 
-class CertificateError(Exception):
-    pass
+class CertificateError(InvalidInput):
+    """An editor's certificate action that cannot be done (reason in the message)."""
 
 
 def verification_url(code):
@@ -50,17 +53,13 @@ def build_snapshot(*, user, course):
     }
 
 
-def _enqueue(certificate_id):
-    """Publish the issue task; if the broker is down, the sweep retries later."""
-    from .tasks import issue_certificate
-
-    try:
-        issue_certificate.delay(certificate_id)
-    except Exception:  # broker outage must not break the learner's request
-        logger.warning("certificate %s: could not enqueue, the sweep will retry", certificate_id)
+def certificate_for_completion(*, completion) -> Certificate:
+    """Courses' completion hook: the pending certificate, in the completion's
+    transaction (registered in CertificatesConfig.ready)."""
+    return certificate_request(user=completion.user, course=completion.course, completed_at=completion.completed_at)
 
 
-def certificate_request(*, user, course, completed_at, actor=None, replaces=None, note=""):
+def certificate_request(*, user, course, completed_at, actor=None, replaces=None, note="") -> Certificate:
     """Create the pending row inside the caller's transaction; the task is
     enqueued only after that transaction commits."""
     certificate = Certificate.objects.create(
@@ -71,7 +70,7 @@ def certificate_request(*, user, course, completed_at, actor=None, replaces=None
         replaces=replaces,
     )
     CertificateEvent.objects.create(certificate=certificate, kind=CertificateEvent.Kind.CREATED, actor=actor, note=note)
-    transaction.on_commit(lambda: _enqueue(certificate.pk))
+    transaction.on_commit(lambda: enqueue_issue(certificate.pk))
     return certificate
 
 
@@ -235,5 +234,5 @@ def pending_for_sweep(now=None):
 def sweep_pending(now=None):
     ids = pending_for_sweep(now)
     for certificate_id in ids:
-        _enqueue(certificate_id)
+        enqueue_issue(certificate_id)
     return ids

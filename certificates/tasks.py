@@ -5,11 +5,12 @@ import random
 from celery import shared_task
 
 from . import services
+from .queue import ISSUE_TASK
 
 MAX_RETRIES = 5
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES, ignore_result=True)
+@shared_task(name=ISSUE_TASK, bind=True, acks_late=True, max_retries=MAX_RETRIES, ignore_result=True)
 def issue_certificate(self, certificate_id):
     try:
         services.certificate_issue(certificate_id=certificate_id)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from home.services import ensure_editor_group, ensure_home_page
+from core.caching import bump_content_version
 from quizzes.models import Choice, Question, Quiz
 
 from .curriculum_schema import DEFAULT_ROOT, read_curriculum
@@ -179,15 +179,15 @@ def _evaluation_children(curriculum):
     return apply
 
 
-def load_curriculum(*, root=DEFAULT_ROOT, force=False):
+def load_curriculum(*, parent, root=DEFAULT_ROOT, force=False) -> LoadReport:
+    """Build or update the course tree under ``parent`` (the site's root page,
+    which the app above courses owns and passes in)."""
     curriculum = read_curriculum(root)
     report = LoadReport()
     with transaction.atomic():
-        home = ensure_home_page()
-        ensure_editor_group(root_page=home)
         loader = _Loader(force, report)
         index = loader.page(
-            parent=home,
+            parent=parent,
             model=CourseIndexPage,
             slug="courses",
             title="Courses",
@@ -262,7 +262,5 @@ def load_curriculum(*, root=DEFAULT_ROOT, force=False):
             course=course,
         )
     if report.changed:
-        from home.caching import bump_content_version
-
         transaction.on_commit(bump_content_version)
     return report

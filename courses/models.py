@@ -1,15 +1,19 @@
 from django.conf import settings
+from django.contrib import messages
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 
-from home.models import SitePage
+from core.models import SitePage
 
 from .blocks import LessonStreamBlock
+
+MSG_ENROL_TO_READ = "Enrol in the course to read this lesson."
 
 
 class LearningObjective(Orderable):
@@ -36,13 +40,6 @@ class CourseIndexPage(SitePage):
     subpage_types = ["courses.CoursePage"]
     max_count = 1
 
-    def get_context(self, request, *args, **kwargs):
-        from .selectors import course_catalogue
-
-        context = super().get_context(request, *args, **kwargs)
-        context["courses"] = course_catalogue()
-        return context
-
 
 class CoursePage(SitePage):
     summary = models.TextField()
@@ -66,13 +63,6 @@ class CoursePage(SitePage):
     parent_page_types = ["courses.CourseIndexPage"]
     subpage_types = ["courses.ModulePage"]
 
-    def get_context(self, request, *args, **kwargs):
-        from .selectors import course_outline
-
-        context = super().get_context(request, *args, **kwargs)
-        context["outline"] = course_outline(course=self, user=request.user)
-        return context
-
 
 class ModulePage(SitePage):
     summary = models.TextField(blank=True)
@@ -83,13 +73,6 @@ class ModulePage(SitePage):
     ]
     parent_page_types = ["courses.CoursePage"]
     subpage_types = ["courses.LessonPage"]
-
-    def get_context(self, request, *args, **kwargs):
-        from .selectors import module_detail
-
-        context = super().get_context(request, *args, **kwargs)
-        context["detail"] = module_detail(module=self, user=request.user)
-        return context
 
 
 class LessonPage(SitePage):
@@ -108,21 +91,13 @@ class LessonPage(SitePage):
     subpage_types = []
 
     def serve(self, request, *args, **kwargs):
-        from .selectors import lesson_context
-
-        context = lesson_context(lesson=self, user=request.user)
+        """Build the context once (one read of progress), then either send a
+        learner who may not read the lesson to enrol, or render it."""
+        context = self.get_context(request, *args, **kwargs)
         if not context["can_read"]:
-            from django.contrib import messages
-
-            messages.info(request, "Enrol in the course to read this lesson.")
+            messages.info(request, MSG_ENROL_TO_READ)
             return redirect(context["course"].url + "#enrol")
-        request.lesson_context = context
-        return super().serve(request, *args, **kwargs)
-
-    def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
-        context.update(getattr(request, "lesson_context", {}))
-        return context
+        return TemplateResponse(request, self.get_template(request, *args, **kwargs), context)
 
 
 class EvaluationQuestion(Orderable):

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Subquery
 
-from home.caching import content_version
+from core.caching import content_version
+from quizzes.selectors import passed_quiz_ids
 
+from . import hooks
 from .models import CourseCompletion, CoursePage, Enrolment, EvaluationResponse, LessonCompletion
 from .structure import course_structure, course_structure_for_page
 
@@ -37,7 +39,9 @@ class CourseProgress:
     passed_quiz_ids: frozenset
     evaluation_submitted: bool
     completed_at: object
-    certificate: object
+    # What apps above courses attached to the enrolment (see hooks.py),
+    # e.g. ``attached["certificate"]``.
+    attached: dict
 
     @property
     def modules(self):
@@ -100,40 +104,25 @@ class CourseProgress:
 
 
 def _passed_quiz_ids(user, quiz_ids):
-    from quizzes.models import Attempt
-
-    if not quiz_ids:
-        return frozenset()
-    return frozenset(
-        Attempt.objects.filter(user=user, quiz_id__in=quiz_ids, passed=True).values_list("quiz_id", flat=True)
-    )
-
-
-@dataclass(frozen=True)
-class CertificateRef:
-    code: str
-    status: str
+    return passed_quiz_ids(user=user, quiz_ids=quiz_ids)
 
 
 def _enrolments_with_status(user):
     """Enrolments annotated with everything else progress needs about the
-    course as a whole, so one query replaces four."""
-    from certificates.models import CURRENT_STATUSES, Certificate
-
-    current = Certificate.objects.filter(user=user, course=OuterRef("course_id"), status__in=CURRENT_STATUSES)
+    course as a whole, including what apps above attach, so one query
+    replaces four."""
     completion = CourseCompletion.objects.filter(user=user, course=OuterRef("course_id"))
+    extra = {}
+    for attachment in hooks.enrolment_attachments():
+        extra.update(attachment.annotations(user))
     return Enrolment.objects.filter(user=user).annotate(
         evaluated=Exists(EvaluationResponse.objects.filter(user=user, course=OuterRef("course_id"))),
         completed_at=Subquery(completion.values("completed_at")[:1]),
-        certificate_code=Subquery(current.values("code")[:1]),
-        certificate_status=Subquery(current.values("status")[:1]),
+        **extra,
     )
 
 
 def _progress(structure, enrolment, completed, passed):
-    certificate = None
-    if enrolment.certificate_code:
-        certificate = CertificateRef(code=enrolment.certificate_code, status=enrolment.certificate_status)
     return CourseProgress(
         structure=structure,
         enrolled=True,
@@ -141,7 +130,7 @@ def _progress(structure, enrolment, completed, passed):
         passed_quiz_ids=passed,
         evaluation_submitted=enrolment.evaluated,
         completed_at=enrolment.completed_at,
-        certificate=certificate,
+        attached={a.name: a.build(enrolment) for a in hooks.enrolment_attachments()},
     )
 
 
@@ -149,10 +138,10 @@ def course_progress(*, structure, user):
     """Three queries for an enrolled learner: enrolment with its status,
     lesson completions, passed quizzes."""
     if not user.is_authenticated:
-        return CourseProgress(structure, False, frozenset(), frozenset(), False, None, None)
+        return CourseProgress(structure, False, frozenset(), frozenset(), False, None, {})
     enrolment = _enrolments_with_status(user).filter(course_id=structure.id).first()
     if enrolment is None:
-        return CourseProgress(structure, False, frozenset(), frozenset(), False, None, None)
+        return CourseProgress(structure, False, frozenset(), frozenset(), False, None, {})
     completed = frozenset(
         LessonCompletion.objects.filter(user=user, lesson_id__in=list(structure.lessons_by_id)).values_list(
             "lesson_id", flat=True
@@ -228,3 +217,54 @@ def dashboard(*, user):
     )
     passed = _passed_quiz_ids(user, [qid for s in structures for qid in s.quiz_ids])
     return [_progress(s, e, completed, passed) for s, e in zip(structures, enrolments, strict=True)]
+
+
+# The learner's data export (registered with accounts in CoursesConfig.ready).
+
+
+def export_enrolments(user):
+    return [
+        {"course": e.course.title, "enrolled_at": e.enrolled_at.isoformat()}
+        for e in Enrolment.objects.filter(user=user).select_related("course")
+    ]
+
+
+def export_lessons_completed(user):
+    return [
+        {"lesson": c.lesson.title, "completed_at": c.completed_at.isoformat()}
+        for c in LessonCompletion.objects.filter(user=user).select_related("lesson")
+    ]
+
+
+def export_evaluations(user):
+    return [
+        {"course": e.course.title, "submitted_at": e.submitted_at.isoformat(), "answers": e.answers}
+        for e in EvaluationResponse.objects.filter(user=user).select_related("course")
+    ]
+
+
+def export_course_completions(user):
+    return [
+        {"course": c.course.title, "completed_at": c.completed_at.isoformat()}
+        for c in CourseCompletion.objects.filter(user=user).select_related("course")
+    ]
+
+
+# Page contexts: wired to the page types in CoursesConfig.ready (see
+# core.models.SitePage.context_selector).
+
+
+def course_index_page_context(*, page, user):
+    return {"courses": course_catalogue()}
+
+
+def course_page_context(*, page, user):
+    return {"outline": course_outline(course=page, user=user)}
+
+
+def module_page_context(*, page, user):
+    return {"detail": module_detail(module=page, user=user)}
+
+
+def lesson_page_context(*, page, user):
+    return lesson_context(lesson=page, user=user)

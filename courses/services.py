@@ -1,30 +1,48 @@
 """Writes for enrolment, lesson progress, the evaluation and completion."""
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import CourseCompletion, CoursePage, Enrolment, EvaluationResponse, LessonCompletion
+from core.errors import ApplicationError, Conflict, InvalidInput, NotAllowed
+
+from . import hooks
+from .models import CourseCompletion, CoursePage, Enrolment, EvaluationResponse, LessonCompletion, LessonPage
 from .selectors import course_progress
 from .structure import course_structure, course_structure_for_id, course_structure_for_page
 
+MSG_ENROL_FIRST = "Enrol in the course first."
+MSG_ENROL_TO_RECORD = "Enrol in the course to record your progress."
+MSG_ENROL_FOR_QUIZ = "Enrol in the course to take this quiz."
+MSG_PROFILE_FIRST = "Complete your profile (your legal name for the certificate) before enrolling."
+MSG_EVALUATION_CLOSED = "The evaluation opens once every module and the final examination are complete."
+MSG_EVALUATION_DONE = "You have already submitted the evaluation for this course. Thank you."
 
-class CourseActionError(Exception):
+
+class CourseActionError(ApplicationError):
     """A learner action that is not allowed right now; the message says why."""
 
-    status = 400
+
+class NotEnrolled(CourseActionError, NotAllowed):
+    pass
 
 
-class NotEnrolled(CourseActionError):
-    status = 403
+class ProfileRequired(CourseActionError, NotAllowed):
+    pass
 
 
-class ProfileRequired(CourseActionError):
-    status = 403
+class EvaluationNotOpen(CourseActionError, InvalidInput):
+    pass
 
 
-def enrol(*, user, course):
+class EvaluationAlreadySubmitted(CourseActionError, Conflict):
+    pass
+
+
+def enrol(*, user, course: CoursePage) -> Enrolment:
     if not hasattr(user, "profile"):
-        raise ProfileRequired("Complete your profile (your legal name for the certificate) before enrolling.")
+        raise ProfileRequired(MSG_PROFILE_FIRST)
     try:
         with transaction.atomic():
             enrolment, _ = Enrolment.objects.get_or_create(user=user, course=course)
@@ -33,10 +51,10 @@ def enrol(*, user, course):
     return enrolment
 
 
-def lesson_mark_complete(*, user, lesson):
+def lesson_mark_complete(*, user, lesson: LessonPage) -> CourseCompletion | None:
     structure = course_structure_for_page(lesson)
     if not Enrolment.objects.filter(user=user, course_id=structure.id).exists():
-        raise NotEnrolled("Enrol in the course to record your progress.")
+        raise NotEnrolled(MSG_ENROL_TO_RECORD)
     try:
         with transaction.atomic():
             LessonCompletion.objects.get_or_create(user=user, lesson=lesson)
@@ -45,33 +63,31 @@ def lesson_mark_complete(*, user, lesson):
     return course_completion_check(user=user, course_id=structure.id)
 
 
-def evaluation_submit(*, user, course, answers):
+def evaluation_submit(*, user, course: CoursePage, answers: dict) -> CourseCompletion | None:
     """``answers`` has been validated by the evaluation form."""
     progress = course_progress(structure=course_structure(course), user=user)
     if not progress.enrolled:
-        raise NotEnrolled("Enrol in the course first.")
+        raise NotEnrolled(MSG_ENROL_FIRST)
     if not progress.evaluation_open:
-        raise CourseActionError("The evaluation opens once every module and the final examination are complete.")
+        raise EvaluationNotOpen(MSG_EVALUATION_CLOSED)
     if progress.evaluation_submitted:
-        raise CourseActionError("You have already submitted the evaluation for this course. Thank you.")
+        raise EvaluationAlreadySubmitted(MSG_EVALUATION_DONE)
     try:
         with transaction.atomic():
             EvaluationResponse.objects.create(user=user, course=course, answers=answers)
     except IntegrityError as exc:
-        raise CourseActionError("You have already submitted the evaluation for this course. Thank you.") from exc
+        raise EvaluationAlreadySubmitted(MSG_EVALUATION_DONE) from exc
     return course_completion_check(user=user, course_id=course.id)
 
 
-def course_completion_check(*, user, course_id, now=None):
+def course_completion_check(*, user, course_id: int, now: datetime | None = None) -> CourseCompletion | None:
     """Record the course as complete, once, when every requirement is met,
-    and request the certificate in the same transaction.
+    and tell the apps above (a certificate is due) in the same transaction.
 
     The enrolment row is locked so that concurrent completions (two tabs,
     a retried request) serialise here and only one of them records it.
     Returns the CourseCompletion, or None while requirements remain.
     """
-    from certificates.services import certificate_request
-
     # The evaluation opens only when everything else is done, so until it is
     # submitted nothing can complete the course: one cheap query on most
     # calls (a lesson read, a module quiz passed). After it, a lesson or quiz
@@ -96,5 +112,5 @@ def course_completion_check(*, user, course_id, now=None):
             return None
         course = CoursePage.objects.get(pk=course_id)
         completion = CourseCompletion.objects.create(user=user, course=course, completed_at=now or timezone.now())
-        certificate_request(user=user, course=course, completed_at=completion.completed_at)
+        hooks.course_completed(completion=completion)
         return completion

@@ -5,7 +5,7 @@ from django.db.models.signals import post_delete, post_save
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
-from home.caching import bump_content_version
+from core.caching import bump_content_version
 from quizzes.models import Question, Quiz
 
 for signal in (page_published, page_unpublished, page_slug_changed, post_page_move):

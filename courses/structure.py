@@ -1,14 +1,14 @@
 """The cached shape of a course: modules, lessons and quizzes in order.
 
 Building it takes five queries; it is cached under the content version
-(``home.caching``), so learners never see a stale outline.
+(``core.caching``), so learners never see a stale outline.
 """
 
 from dataclasses import dataclass, field
 
 from wagtail.models import Page
 
-from home.caching import cached
+from core.caching import cached
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,14 @@ from django.views.decorators.http import require_POST
 from .forms import EvaluationForm
 from .models import CoursePage, LessonPage
 from .selectors import course_outline, dashboard
-from .services import CourseActionError, ProfileRequired, enrol, evaluation_submit, lesson_mark_complete
+from .services import (
+    MSG_ENROL_FIRST,
+    CourseActionError,
+    ProfileRequired,
+    enrol,
+    evaluation_submit,
+    lesson_mark_complete,
+)
 
 
 @login_required
@@ -46,7 +53,7 @@ def evaluation_view(request, course_id):
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
     progress = course_outline(course=course, user=request.user)
     if not progress.enrolled:
-        messages.info(request, "Enrol in the course first.")
+        messages.info(request, MSG_ENROL_FIRST)
         return redirect(course.url)
     questions = course.evaluation_questions.all()
     form = EvaluationForm(request.POST or None, questions=questions)

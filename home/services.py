@@ -5,6 +5,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 
+from courses.curriculum_loader import LoadReport, load_curriculum
+from courses.curriculum_schema import DEFAULT_ROOT
+
 from .models import HomePage
 
 EDITORS_GROUP = "Course editors"
@@ -88,3 +91,12 @@ def ensure_editor_group(*, root_page=None):
                 group=group, collection=root_collection, permission=permission
             )
     return group
+
+
+@transaction.atomic
+def site_install_curriculum(*, root=DEFAULT_ROOT, force=False) -> LoadReport:
+    """The site root, the editors' group and the flagship course, in one
+    transaction (a failure leaves the database as it was)."""
+    home = ensure_home_page()
+    ensure_editor_group(root_page=home)
+    return load_curriculum(parent=home, root=root, force=force)

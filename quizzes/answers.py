@@ -1,7 +1,9 @@
 """Pure validation of submitted answers against an attempt's snapshot."""
 
+from core.errors import InvalidInput
 
-class InvalidAnswer(Exception):
+
+class InvalidAnswer(InvalidInput):
     """The payload names a question or choice that is not part of the attempt."""
 
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from django.utils import timezone
 
 from .models import Attempt, AttemptAnswer, AttemptStatus, Question, Quiz, ReviewPolicy
-from .services import is_expired, start_rules
+from .rules import is_expired, start_refusal
 
 
 def attempt_for_owner(*, user, attempt_id):
@@ -92,16 +92,44 @@ def quiz_overview(*, user, quiz, now=None):
     """The start page: rules, this learner's attempts, and whether they may start."""
     now = now or timezone.now()
     attempts = list(Attempt.objects.filter(user=user, quiz=quiz).order_by("-number").defer("snapshot", "results"))
-    open_attempt = next((a for a in attempts if a.status == AttemptStatus.IN_PROGRESS and not is_expired(a, now)), None)
+    open_attempt = next(
+        (a for a in attempts if a.status == AttemptStatus.IN_PROGRESS and not is_expired(a.deadline, now)), None
+    )
     graded = [a for a in attempts if a.status == AttemptStatus.GRADED]
     return {
         "attempts": attempts,
         "open_attempt": open_attempt,
         "passed": any(a.passed for a in graded),
         "best_score": max((a.score for a in graded), default=None),
-        "blocked_reason": None if open_attempt else start_rules(quiz, graded, now),
+        "blocked_reason": None if open_attempt else start_refusal(quiz, graded, now),
         "pool_size": Question.objects.filter(quiz=quiz, active=True).count(),
     }
+
+
+def passed_quiz_ids(*, user, quiz_ids) -> frozenset:
+    """Which of ``quiz_ids`` this learner has passed (one query, none if empty)."""
+    if not quiz_ids:
+        return frozenset()
+    return frozenset(
+        Attempt.objects.filter(user=user, quiz_id__in=quiz_ids, passed=True).values_list("quiz_id", flat=True)
+    )
+
+
+def export_quiz_attempts(user):
+    """The learner's data export (registered with accounts in QuizzesConfig.ready)."""
+    return [
+        {
+            "quiz": a.quiz.title,
+            "number": a.number,
+            "status": a.status,
+            "started_at": a.started_at.isoformat(),
+            "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None,
+            "score": str(a.score) if a.score is not None else None,
+            "passed": a.passed,
+            "answers": {str(qid): ids for qid, ids in a.answers.values_list("question_id", "choice_ids")},
+        }
+        for a in Attempt.objects.filter(user=user).select_related("quiz").order_by("started_at")
+    ]
 
 
 def user_has_passed(user, quiz_id):

@@ -5,118 +5,58 @@ changes nothing. Finalisation locks the attempt row, so a double click,
 a replayed POST or two tabs give exactly one grade.
 """
 
-import random
-from datetime import timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.errors import ApplicationError, Conflict, InvalidInput, NotAllowed
+
+from . import hooks, rules
 from .answers import InvalidAnswer, index_snapshot, parse_form, parse_selection, unanswered
 from .grading import grade
 from .models import Attempt, AttemptAnswer, AttemptStatus, Question
 
-_sysrandom = random.SystemRandom()
+
+class QuizError(ApplicationError):
+    """Any refused quiz action."""
 
 
-class QuizError(Exception):
-    status = 400
+class NoQuestions(QuizError, InvalidInput):
+    pass
 
 
-class AttemptNotAllowed(QuizError):
-    status = 403
+class AttemptNotAllowed(QuizError, NotAllowed):
+    pass
 
 
-class AttemptClosed(QuizError):
-    status = 409
+class AttemptClosed(QuizError, Conflict):
+    pass
 
 
-class IncompleteSubmission(QuizError):
+class IncompleteSubmission(QuizError, InvalidInput):
     def __init__(self, missing):
         self.missing = missing
         count = len(missing)
         super().__init__(
-            f"Answer every question before submitting: {count} question{'s are' if count != 1 else ' is'} unanswered."
+            f"Answer every question before submitting: {count} question{'s are' if count != 1 else ' is'} unanswered.",
+            extra={"missing": list(missing)},
         )
 
 
-def grace_period():
-    return timedelta(seconds=getattr(settings, "QUIZ_TIME_GRACE_SECONDS", 30))
+def is_expired(attempt: Attempt, now: datetime) -> bool:
+    return rules.is_expired(attempt.deadline, now)
 
 
-def is_expired(attempt, now):
-    return attempt.deadline is not None and now > attempt.deadline + grace_period()
-
-
-def _course_id_for(quiz):
-    from courses.structure import course_structure_for_page
-
-    if quiz.course_id:
-        return quiz.course_id
-    return course_structure_for_page(quiz.module).id
-
-
-def _check_enrolled(user, course_id):
-    from courses.models import Enrolment
-
-    if not Enrolment.objects.filter(user=user, course_id=course_id).exists():
-        raise AttemptNotAllowed("Enrol in the course to take this quiz.")
-
-
-def start_rules(quiz, prior_attempts, now):
-    """Why a new attempt may not start now, or None. ``prior_attempts`` are
-    this learner's graded attempts, newest first."""
-    if any(a.passed for a in prior_attempts):
-        return "You have already passed this quiz."
-    if quiz.max_attempts and len(prior_attempts) >= quiz.max_attempts:
-        return f"You have used all {quiz.max_attempts} attempts allowed for this quiz."
-    if quiz.wait_minutes and prior_attempts and prior_attempts[0].submitted_at:
-        ready_at = prior_attempts[0].submitted_at + timedelta(minutes=quiz.wait_minutes)
-        if now < ready_at:
-            minutes = max(1, int((ready_at - now).total_seconds() // 60) + 1)
-            return f"You can start another attempt in about {minutes} minute{'s' if minutes != 1 else ''}."
-    return None
-
-
-def draw_questions(pool, count, previous_ids, rng):
-    """Pick ``count`` questions, preferring ones the previous attempt did not
-    show, so consecutive attempts differ where the pool is large enough."""
-    if not count or count >= len(pool):
-        chosen = list(pool)
-    else:
-        fresh = [q for q in pool if q.id not in previous_ids]
-        seen = [q for q in pool if q.id in previous_ids]
-        chosen = rng.sample(fresh, min(count, len(fresh)))
-        if len(chosen) < count:
-            chosen += rng.sample(seen, count - len(chosen))
-    rng.shuffle(chosen)
-    return chosen
-
-
-def build_snapshot(quiz, questions, course_id, rng):
-    items = []
-    for q in questions:
-        choices = [{"id": c.id, "text": c.text, "correct": c.is_correct} for c in q.choices.all()]
-        if quiz.shuffle_choices and q.type != "true_false":
-            rng.shuffle(choices)
-        items.append(
-            {"id": q.id, "key": q.key, "type": q.type, "stem": q.stem, "explanation": q.explanation, "choices": choices}
-        )
-    return {
-        "quiz_id": quiz.id,
-        "course_id": course_id,
-        "pass_mark": quiz.pass_mark,
-        "review_policy": quiz.review_policy,
-        "questions": items,
-    }
-
-
-def attempt_start(*, user, quiz, now=None, rng=None):
+def attempt_start(*, user, quiz, now: datetime | None = None, rng=None) -> Attempt:
     """Return the learner's open attempt for ``quiz``, starting one if allowed."""
     now = now or timezone.now()
-    rng = rng or _sysrandom
-    course_id = _course_id_for(quiz)
-    _check_enrolled(user, course_id)
+    rng = rng or rules.system_random
+    host = hooks.host()
+    course_id = host.course_for(quiz).id
+    refusal = host.refusal(user=user, course_id=course_id)
+    if refusal:
+        raise AttemptNotAllowed(refusal)
     open_attempt = Attempt.objects.filter(user=user, quiz=quiz, status=AttemptStatus.IN_PROGRESS).first()
     if open_attempt:
         if not is_expired(open_attempt, now):
@@ -127,14 +67,14 @@ def attempt_start(*, user, quiz, now=None, rng=None):
         .order_by("-number")
         .only("id", "number", "passed", "submitted_at", "snapshot")
     )
-    reason = start_rules(quiz, prior, now)
+    reason = rules.start_refusal(quiz, prior, now)
     if reason:
         raise AttemptNotAllowed(reason)
     pool = list(Question.objects.filter(quiz=quiz, active=True).prefetch_related("choices"))
     if not pool:
-        raise QuizError("This quiz has no questions yet.")
+        raise NoQuestions("This quiz has no questions yet.")
     previous_ids = {q["id"] for q in prior[0].snapshot["questions"]} if prior else set()
-    questions = draw_questions(pool, quiz.questions_per_attempt, previous_ids, rng)
+    questions = rules.draw_questions(pool, quiz.questions_per_attempt, previous_ids, rng)
     limit = quiz.time_limit
     try:
         with transaction.atomic():
@@ -142,7 +82,7 @@ def attempt_start(*, user, quiz, now=None, rng=None):
                 user=user,
                 quiz=quiz,
                 number=(prior[0].number + 1) if prior else 1,
-                snapshot=build_snapshot(quiz, questions, course_id, rng),
+                snapshot=rules.build_snapshot(quiz, questions, course_id, rng),
                 started_at=now,
                 deadline=now + limit if limit else None,
             )
@@ -161,7 +101,7 @@ def _locked_attempt(user, attempt_id):
     return attempt
 
 
-def answer_save(*, user, attempt_id, question_id, choice_ids, now=None):
+def answer_save(*, user, attempt_id: int, question_id, choice_ids, now: datetime | None = None):
     """Autosave one question's selection. Raises Attempt.DoesNotExist for a
     foreign attempt, AttemptClosed once finalised or out of time."""
     now = now or timezone.now()
@@ -191,9 +131,7 @@ def _finalize_locked(attempt, answers, now, timed_out):
     attempt.timed_out = timed_out
     attempt.save(update_fields=["status", "submitted_at", "score", "passed", "results", "timed_out"])
     if result.passed:
-        from courses.services import course_completion_check
-
-        course_completion_check(user=attempt.user, course_id=attempt.snapshot["course_id"], now=now)
+        hooks.host().attempt_passed(user=attempt.user, course_id=attempt.snapshot["course_id"], now=now)
     return attempt
 
 
@@ -201,7 +139,7 @@ def _saved_answers(attempt):
     return dict(AttemptAnswer.objects.filter(attempt=attempt).values_list("question_id", "choice_ids"))
 
 
-def attempt_submit(*, user, attempt_id, form_items, now=None):
+def attempt_submit(*, user, attempt_id: int, form_items, now: datetime | None = None) -> tuple[Attempt, bool]:
     """Finalise an attempt from the submitted form. Returns (attempt, graded_now).
 
     A replay of an already graded attempt returns it unchanged with
@@ -230,7 +168,7 @@ def attempt_submit(*, user, attempt_id, form_items, now=None):
         return _finalize_locked(attempt, answers, now, timed_out=False), True
 
 
-def attempt_finalize(*, attempt_id, now=None):
+def attempt_finalize(*, attempt_id: int, now: datetime | None = None) -> Attempt:
     """Grade an open attempt from its saved answers (time limit expiry)."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -240,10 +178,10 @@ def attempt_finalize(*, attempt_id, now=None):
         return _finalize_locked(attempt, _saved_answers(attempt), now, timed_out=True)
 
 
-def finalize_expired_attempts(*, now=None):
+def finalize_expired_attempts(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     ids = list(
-        Attempt.objects.filter(status=AttemptStatus.IN_PROGRESS, deadline__lt=now - grace_period()).values_list(
+        Attempt.objects.filter(status=AttemptStatus.IN_PROGRESS, deadline__lt=now - rules.grace_period()).values_list(
             "id", flat=True
         )
     )

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from courses.structure import course_structure_for_id, course_structure_for_page
+from core.errors import ApplicationError, http_status, json_error
 
-from . import selectors, services
+from . import hooks, rules, selectors, services
 from .answers import InvalidAnswer, parse_form
 from .models import Attempt, Quiz
 
@@ -23,7 +23,7 @@ def _quiz_or_404(quiz_id):
 
 
 def _course_for(quiz):
-    return course_structure_for_id(quiz.course_id) if quiz.course_id else course_structure_for_page(quiz.module)
+    return hooks.host().course_for(quiz)
 
 
 def _owned_attempt_or_404(request, attempt_id):
@@ -50,7 +50,7 @@ def attempt_start_view(request, quiz_id):
     except services.QuizError as exc:
         messages.error(request, str(exc))
         context = {"quiz": quiz, "course": _course_for(quiz), **selectors.quiz_overview(user=request.user, quiz=quiz)}
-        return render(request, "quizzes/quiz_detail.html", context, status=exc.status)
+        return render(request, "quizzes/quiz_detail.html", context, status=http_status(exc))
     return redirect("attempt_detail", attempt_id=attempt.pk)
 
 
@@ -102,9 +102,8 @@ def answer_save_view(request, attempt_id):
         services.answer_save(user=request.user, attempt_id=attempt_id, question_id=question_id, choice_ids=choice_ids)
     except Attempt.DoesNotExist:
         return JsonResponse({"error": "No such attempt."}, status=404)
-    except (InvalidAnswer, services.QuizError) as exc:
-        status = getattr(exc, "status", 400)
-        return JsonResponse({"error": str(exc)}, status=status)
+    except ApplicationError as exc:
+        return json_error(exc)
     return JsonResponse({"saved": True, "saved_at": timezone.now().isoformat()})
 
 
@@ -165,8 +164,8 @@ def quiz_preview(request, quiz_id):
         raise Http404
     quiz = _quiz_or_404(quiz_id)
     pool = list(quiz.questions.filter(active=True).prefetch_related("choices"))
-    questions = services.draw_questions(pool, quiz.questions_per_attempt, set(), services._sysrandom)
-    snapshot = services.build_snapshot(quiz, questions, None, services._sysrandom)
+    questions = rules.draw_questions(pool, quiz.questions_per_attempt, set(), rules.system_random)
+    snapshot = rules.build_snapshot(quiz, questions, None, rules.system_random)
     return render(
         request,
         "quizzes/preview.html",

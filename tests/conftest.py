@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from home.caching import bump_content_version
+from core.caching import bump_content_version
 
 
 @pytest.fixture(autouse=True)

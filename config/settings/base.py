@@ -20,12 +20,13 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# The project's apps, top floor first. An app imports only from apps below
+# it; an app above hears from one below through that app's hooks module.
+# tests/test_architecture.py enforces this list, and a new app must join it.
+PROJECT_APPS = ["home", "certificates", "courses", "quizzes", "accounts", "core"]
+
 INSTALLED_APPS = [
-    "accounts",
-    "home",
-    "courses",
-    "quizzes",
-    "certificates",
+    *reversed(PROJECT_APPS),
     "wagtail.contrib.settings",
     "wagtail.contrib.table_block",
     "wagtail.contrib.redirects",
@@ -59,9 +60,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "home.middleware.DatabaseUnavailableMiddleware",
-    "home.middleware.AccountPagesNoStoreMiddleware",
-    "home.caching.CachedSiteMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.AccountPagesNoStoreMiddleware",
+    "core.caching.CachedSiteMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -187,7 +188,7 @@ WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = True
 WAGTAILADMIN_LOGIN_URL = "/admin/login/"
 
 SESSION_COOKIE_HTTPONLY = True
-CSRF_FAILURE_VIEW = "home.views.csrf_failure"
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 # --- Celery -----------------------------------------------------------------
 # Default broker needs no server: kombu's filesystem transport under var/.
@@ -240,7 +241,7 @@ CERTIFICATE_PENDING_GRACE_SECONDS = env_int("CERTIFICATE_PENDING_GRACE_SECONDS",
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "home.logging.RedactPersonalDataFilter"}},
+    "filters": {"redact": {"()": "core.logging.RedactPersonalDataFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},

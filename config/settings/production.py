@@ -31,12 +31,12 @@ CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 # Error reports (mail to admins, error trackers) leave out e-mail addresses,
 # license numbers and other personal form fields.
-DEFAULT_EXCEPTION_REPORTER_FILTER = "home.logging.PersonalDataExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.logging.PersonalDataExceptionReporterFilter"
 
 # Content Security Policy on every page (django-csp). Wagtail's admin needs
 # inline styles, and inline script for a few widgets (allowed under /admin/
-# only, see home.middleware); no other page needs inline script.
-MIDDLEWARE = [*MIDDLEWARE, "home.middleware.ContentSecurityPolicyMiddleware"]  # noqa: F405
+# only, see core.middleware); no other page needs inline script.
+MIDDLEWARE = [*MIDDLEWARE, "core.middleware.ContentSecurityPolicyMiddleware"]  # noqa: F405
 INSTALLED_APPS = [*INSTALLED_APPS, "csp"]  # noqa: F405
 # Nothing loads from another host: no Gravatar avatars in the admin (they
 # would also send a hash of each editor's e-mail address to a third party)

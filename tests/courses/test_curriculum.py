@@ -14,9 +14,9 @@ import yaml
 from django.conf import settings
 from django.core.management import call_command
 
-from courses.curriculum_loader import load_curriculum
 from courses.curriculum_schema import DEFAULT_ROOT, CurriculumError, read_curriculum
 from courses.models import CoursePage, EvaluationQuestion, LessonPage, ModulePage
+from home.services import site_install_curriculum as load_curriculum
 from quizzes.models import Question, Quiz
 
 SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"

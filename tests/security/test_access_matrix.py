@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -24,7 +25,7 @@ from tests.worker import purge_queue
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = ("accounts", "home", "courses", "quizzes", "certificates")
+PROJECT_APPS = tuple(settings.PROJECT_APPS)
 ROLES = ("anonymous", "learner_a", "learner_b", "editor", "superuser")
 LOGIN, ADMIN_LOGIN = "login", "admin-login"  # redirects to the site's / the admin's login page
 DENIED = "admin-denied"  # Wagtail's "you do not have permission" redirect to the admin home

@@ -1,11 +1,10 @@
 import sys
 
+from celery import current_app as celery_app
 from django.db import InterfaceError, OperationalError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-
-from config.celery_app import app as celery_app
 
 
 def _database_ok():

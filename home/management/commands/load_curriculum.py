@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.curriculum_loader import load_curriculum
 from courses.curriculum_schema import DEFAULT_ROOT, CurriculumError
+from home.services import site_install_curriculum
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, root, force, **options):
         try:
-            report = load_curriculum(root=root, force=force)
+            report = site_install_curriculum(root=root, force=force)
         except CurriculumError as exc:
             raise CommandError("The curriculum files have problems:\n  " + "\n  ".join(exc.problems)) from exc
         for line in report.lines:

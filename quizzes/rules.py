@@ -1,0 +1,79 @@
+"""Attempt rules that need no database: who may start, which questions are
+drawn, what an attempt records, when its time is up.
+
+Beside ``grading.py`` and ``answers.py``: plain values in, plain values out,
+so every rule can be tested without a request or a row.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+# Draws and shuffles that learners cannot predict.
+system_random = random.SystemRandom()
+
+MSG_ALREADY_PASSED = "You have already passed this quiz."
+
+
+def start_refusal(quiz, prior_attempts, now: datetime) -> str | None:
+    """Why a new attempt may not start now, or None. ``prior_attempts`` are
+    this learner's graded attempts, newest first."""
+    if any(a.passed for a in prior_attempts):
+        return MSG_ALREADY_PASSED
+    if quiz.max_attempts and len(prior_attempts) >= quiz.max_attempts:
+        return f"You have used all {quiz.max_attempts} attempts allowed for this quiz."
+    if quiz.wait_minutes and prior_attempts and prior_attempts[0].submitted_at:
+        ready_at = prior_attempts[0].submitted_at + timedelta(minutes=quiz.wait_minutes)
+        if now < ready_at:
+            minutes = max(1, int((ready_at - now).total_seconds() // 60) + 1)
+            return f"You can start another attempt in about {minutes} minute{'s' if minutes != 1 else ''}."
+    return None
+
+
+def draw_questions(pool, count: int, previous_ids, rng):
+    """Pick ``count`` questions, preferring ones the previous attempt did not
+    show, so consecutive attempts differ where the pool is large enough."""
+    if not count or count >= len(pool):
+        chosen = list(pool)
+    else:
+        fresh = [q for q in pool if q.id not in previous_ids]
+        seen = [q for q in pool if q.id in previous_ids]
+        chosen = rng.sample(fresh, min(count, len(fresh)))
+        if len(chosen) < count:
+            chosen += rng.sample(seen, count - len(chosen))
+    rng.shuffle(chosen)
+    return chosen
+
+
+def build_snapshot(quiz, questions, course_id: int | None, rng) -> dict:
+    """What an attempt records of its quiz: later edits to the quiz or its
+    items never change an attempt already started or graded."""
+    items = []
+    for q in questions:
+        choices = [{"id": c.id, "text": c.text, "correct": c.is_correct} for c in q.choices.all()]
+        if quiz.shuffle_choices and q.type != "true_false":
+            rng.shuffle(choices)
+        items.append(
+            {"id": q.id, "key": q.key, "type": q.type, "stem": q.stem, "explanation": q.explanation, "choices": choices}
+        )
+    return {
+        "quiz_id": quiz.id,
+        "course_id": course_id,
+        "pass_mark": quiz.pass_mark,
+        "review_policy": quiz.review_policy,
+        "questions": items,
+    }
+
+
+def grace_period() -> timedelta:
+    """Slack after a deadline for a submit still on the network (a setting)."""
+    return timedelta(seconds=getattr(settings, "QUIZ_TIME_GRACE_SECONDS", 30))
+
+
+def is_expired(deadline: datetime | None, now: datetime, grace: timedelta | None = None) -> bool:
+    """Past the deadline plus the grace that covers a slow network on submit."""
+    grace = grace_period() if grace is None else grace
+    return deadline is not None and now > deadline + grace
