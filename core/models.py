@@ -1,5 +1,7 @@
 """The shared page base every page type on the site builds on."""
 
+from django.http.response import HttpResponseBase
+from django.template.response import TemplateResponse
 from wagtail.models import Page, PageViewRestriction
 
 from .caching import view_restrictions_exist
@@ -15,20 +17,26 @@ class SitePage(Page):
     restriction (a cached flag, reset whenever restrictions change).
     """
 
-    # The read that serves this page type, set once at start-up by its app's
-    # AppConfig.ready(): ``fn(*, page, user) -> dict`` merged into the context.
-    # Page models sit below the selectors that read them, so models.py never
-    # imports selectors.py and the two cannot form a cycle.
-    context_selector = None
+    # The view that serves this page type, wired once at start-up by its
+    # app's AppConfig.ready(): ``fn(request, page) -> dict | HttpResponse``.
+    # A dict joins Wagtail's context and renders with the page's template; a
+    # response (a redirect to enrol, say) is returned as it is. Page models
+    # sit below the views that serve them, so models.py imports no views,
+    # services or selectors and no import cycle forms.
+    page_view = None
 
     class Meta:
         abstract = True
 
-    def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
-        if self.context_selector is not None:
-            context.update(type(self).context_selector(page=self, user=request.user))
-        return context
+    def serve(self, request, *args, **kwargs):
+        if self.page_view is None:
+            return super().serve(request, *args, **kwargs)
+        result = type(self).page_view(request, self)
+        if isinstance(result, HttpResponseBase):
+            return result
+        context = self.get_context(request, *args, **kwargs)
+        context.update(result)
+        return TemplateResponse(request, self.get_template(request, *args, **kwargs), context)
 
     def route(self, request, path_components):
         if not path_components:

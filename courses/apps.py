@@ -9,14 +9,14 @@ class CoursesConfig(AppConfig):
         from accounts.hooks import register_export_section
         from quizzes.hooks import register_host
 
-        from . import models, selectors, signals  # noqa: F401
+        from . import models, selectors, signals, views  # noqa: F401
         from .quiz_host import CourseQuizHost
 
-        # Each page type is served by its selector (see SitePage.context_selector).
-        models.CourseIndexPage.context_selector = staticmethod(selectors.course_index_page_context)
-        models.CoursePage.context_selector = staticmethod(selectors.course_page_context)
-        models.ModulePage.context_selector = staticmethod(selectors.module_page_context)
-        models.LessonPage.context_selector = staticmethod(selectors.lesson_page_context)
+        # Each page type is served by its view (see SitePage.page_view).
+        models.CourseIndexPage.page_view = staticmethod(views.course_index_page_view)
+        models.CoursePage.page_view = staticmethod(views.course_page_view)
+        models.ModulePage.page_view = staticmethod(views.module_page_view)
+        models.LessonPage.page_view = staticmethod(views.lesson_page_view)
         register_host(CourseQuizHost())
         register_export_section("enrolments", selectors.export_enrolments)
         register_export_section("lessons_completed", selectors.export_lessons_completed)

@@ -209,6 +209,7 @@ def load_curriculum(*, parent, root=DEFAULT_ROOT, force=False) -> LoadReport:
                 "target_audience": c.target_audience,
                 "accreditation_statement": c.accreditation_statement,
                 "disclosure": c.disclosure,
+                "participation_percent": c.participation_percent,
             },
             objectives=c.objectives,
             children=_evaluation_children(curriculum),

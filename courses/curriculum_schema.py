@@ -42,7 +42,7 @@ class QuizSettings(Strict):
     max_attempts: int = Field(default=0, ge=0)
     wait_minutes: int = Field(default=0, ge=0)
     time_limit_minutes: int = Field(default=0, ge=0)
-    review_policy: Literal["always", "after_pass", "never"] = "always"
+    review_policy: Literal["always", "wrong_items", "after_pass", "never"] = "always"
 
 
 class CourseFile(Strict):
@@ -54,6 +54,7 @@ class CourseFile(Strict):
     target_audience: str
     accreditation_statement: str
     disclosure: str
+    participation_percent: int = Field(default=50, ge=0, le=100)
     objectives: list[Objective] = Field(min_length=1)
     final_exam: QuizSettings
 

@@ -1,9 +1,6 @@
 from django.conf import settings
-from django.contrib import messages
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
@@ -12,8 +9,6 @@ from wagtail.models import Orderable, Page
 from core.models import SitePage
 
 from .blocks import LessonStreamBlock
-
-MSG_ENROL_TO_READ = "Enrol in the course to read this lesson."
 
 
 class LearningObjective(Orderable):
@@ -47,12 +42,23 @@ class CoursePage(SitePage):
     format = models.CharField(max_length=200, default="Online, self-paced")
     target_audience = models.TextField(blank=True)
     accreditation_statement = models.TextField(blank=True)
+    participation_percent = models.PositiveSmallIntegerField(
+        default=50,
+        validators=[MaxValueValidator(100)],
+        help_text="Share of a lesson's estimated minutes it must be open (by the server's clock) before it can be "
+        "marked complete; 0 turns the check off.",
+    )
     disclosure = models.TextField(blank=True, help_text="Educational-use and commercial-support disclosure.")
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
         MultiFieldPanel(
-            [FieldPanel("ce_hours"), FieldPanel("format"), FieldPanel("accreditation_statement")],
+            [
+                FieldPanel("ce_hours"),
+                FieldPanel("format"),
+                FieldPanel("accreditation_statement"),
+                FieldPanel("participation_percent"),
+            ],
             heading="Continuing education",
         ),
         FieldPanel("target_audience"),
@@ -90,15 +96,6 @@ class LessonPage(SitePage):
     parent_page_types = ["courses.ModulePage"]
     subpage_types = []
 
-    def serve(self, request, *args, **kwargs):
-        """Build the context once (one read of progress), then either send a
-        learner who may not read the lesson to enrol, or render it."""
-        context = self.get_context(request, *args, **kwargs)
-        if not context["can_read"]:
-            messages.info(request, MSG_ENROL_TO_READ)
-            return redirect(context["course"].url + "#enrol")
-        return TemplateResponse(request, self.get_template(request, *args, **kwargs), context)
-
 
 class EvaluationQuestion(Orderable):
     class Kind(models.TextChoices):
@@ -132,10 +129,25 @@ class Enrolment(models.Model):
         return f"{self.user_id} in {self.course_id}"
 
 
+class LessonVisit(models.Model):
+    """When a learner first opened a lesson, by the server's clock: the start
+    of the time that counts towards marking it complete."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_visits")
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="visits")
+    first_opened_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "lesson"], name="one_visit_record_per_lesson")]
+
+
 class LessonCompletion(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_completions")
     lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="completions")
     completed_at = models.DateTimeField(auto_now_add=True)
+    seconds_spent = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Server-measured time from first opening the lesson to completing it."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "lesson"], name="one_completion_per_lesson")]

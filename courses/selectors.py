@@ -248,23 +248,3 @@ def export_course_completions(user):
         {"course": c.course.title, "completed_at": c.completed_at.isoformat()}
         for c in CourseCompletion.objects.filter(user=user).select_related("course")
     ]
-
-
-# Page contexts: wired to the page types in CoursesConfig.ready (see
-# core.models.SitePage.context_selector).
-
-
-def course_index_page_context(*, page, user):
-    return {"courses": course_catalogue()}
-
-
-def course_page_context(*, page, user):
-    return {"outline": course_outline(course=page, user=user)}
-
-
-def module_page_context(*, page, user):
-    return {"detail": module_detail(module=page, user=user)}
-
-
-def lesson_page_context(*, page, user):
-    return lesson_context(lesson=page, user=user)

@@ -2,22 +2,35 @@
 
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import ApplicationError, Conflict, InvalidInput, NotAllowed
 
-from . import hooks
-from .models import CourseCompletion, CoursePage, Enrolment, EvaluationResponse, LessonCompletion, LessonPage
+from . import hooks, participation
+from .models import (
+    CourseCompletion,
+    CoursePage,
+    Enrolment,
+    EvaluationResponse,
+    LessonCompletion,
+    LessonPage,
+    LessonVisit,
+)
 from .selectors import course_progress
 from .structure import course_structure, course_structure_for_id, course_structure_for_page
 
 MSG_ENROL_FIRST = "Enrol in the course first."
 MSG_ENROL_TO_RECORD = "Enrol in the course to record your progress."
+MSG_ENROL_TO_READ = "Enrol in the course to read this lesson."
 MSG_ENROL_FOR_QUIZ = "Enrol in the course to take this quiz."
 MSG_PROFILE_FIRST = "Complete your profile (your legal name for the certificate) before enrolling."
 MSG_EVALUATION_CLOSED = "The evaluation opens once every module and the final examination are complete."
 MSG_EVALUATION_DONE = "You have already submitted the evaluation for this course. Thank you."
+
+
+VISIT_FLAG_TTL = 60 * 60 * 24 * 30
 
 
 class CourseActionError(ApplicationError):
@@ -29,6 +42,10 @@ class NotEnrolled(CourseActionError, NotAllowed):
 
 
 class ProfileRequired(CourseActionError, NotAllowed):
+    pass
+
+
+class TooSoon(CourseActionError, InvalidInput):
     pass
 
 
@@ -51,16 +68,48 @@ def enrol(*, user, course: CoursePage) -> Enrolment:
     return enrolment
 
 
-def lesson_mark_complete(*, user, lesson: LessonPage) -> CourseCompletion | None:
+def lesson_visit_record(*, user, lesson: LessonPage, now: datetime | None = None) -> None:
+    """Start the lesson's clock the first time an enrolled learner opens it.
+    A cache flag spares the database on every later view; if the flag is
+    lost, the insert is simply ignored (the first time stands)."""
+    key = f"courses:lesson-visit:{user.pk}:{lesson.pk}"
+    if cache.get(key):
+        return
+    LessonVisit.objects.bulk_create(
+        [LessonVisit(user=user, lesson=lesson, first_opened_at=now or timezone.now())], ignore_conflicts=True
+    )
+    cache.set(key, True, VISIT_FLAG_TTL)
+
+
+def lesson_mark_complete(*, user, lesson: LessonPage, now: datetime | None = None) -> CourseCompletion | None:
+    """Record the lesson as read, once it has been open long enough by the
+    server's clock (the course's participation share of its estimate)."""
+    now = now or timezone.now()
     structure = course_structure_for_page(lesson)
     if not Enrolment.objects.filter(user=user, course_id=structure.id).exists():
         raise NotEnrolled(MSG_ENROL_TO_RECORD)
+    if LessonCompletion.objects.filter(user=user, lesson=lesson).exists():
+        return course_completion_check(user=user, course_id=structure.id, now=now)
+    first_opened_at = (
+        LessonVisit.objects.filter(user=user, lesson=lesson).values_list("first_opened_at", flat=True).first()
+    )
+    wait = participation.seconds_still_needed(
+        first_opened_at=first_opened_at,
+        now=now,
+        estimated_minutes=lesson.estimated_minutes,
+        percent=structure.participation_percent,
+    )
+    if wait:
+        raise TooSoon(participation.wait_message(wait), extra={"seconds": wait})
+    seconds = participation.recorded_seconds(
+        first_opened_at=first_opened_at, now=now, estimated_minutes=lesson.estimated_minutes
+    )
     try:
         with transaction.atomic():
-            LessonCompletion.objects.get_or_create(user=user, lesson=lesson)
+            LessonCompletion.objects.get_or_create(user=user, lesson=lesson, defaults={"seconds_spent": seconds})
     except IntegrityError:
         pass
-    return course_completion_check(user=user, course_id=structure.id)
+    return course_completion_check(user=user, course_id=structure.id, now=now)
 
 
 def evaluation_submit(*, user, course: CoursePage, answers: dict) -> CourseCompletion | None:

@@ -47,6 +47,7 @@ class CourseStructure:
     final_exam_title: str
     lessons_by_id: dict = field(default_factory=dict)
     objectives: tuple = ()
+    participation_percent: int = 0
 
     @property
     def lessons(self):
@@ -145,6 +146,7 @@ def build_structure(course):
         final_exam_title=final.title if final else "",
         lessons_by_id=lessons_by_id,
         objectives=tuple(objectives.get(course.id, ())),
+        participation_percent=course.participation_percent,
     )
 
 

@@ -5,14 +5,16 @@ from django.views.decorators.http import require_POST
 
 from .forms import EvaluationForm
 from .models import CoursePage, LessonPage
-from .selectors import course_outline, dashboard
+from .selectors import course_catalogue, course_outline, dashboard, lesson_context, module_detail
 from .services import (
     MSG_ENROL_FIRST,
+    MSG_ENROL_TO_READ,
     CourseActionError,
     ProfileRequired,
     enrol,
     evaluation_submit,
     lesson_mark_complete,
+    lesson_visit_record,
 )
 
 
@@ -77,3 +79,31 @@ def _profile_url():
     from django.urls import reverse
 
     return reverse("profile")
+
+
+# Page views: Wagtail routes to the page; these build what it shows. Wired
+# to the page types in CoursesConfig.ready (see core.models.SitePage.page_view).
+
+
+def course_index_page_view(request, page):
+    return {"courses": course_catalogue()}
+
+
+def course_page_view(request, page):
+    return {"outline": course_outline(course=page, user=request.user)}
+
+
+def module_page_view(request, page):
+    return {"detail": module_detail(module=page, user=request.user)}
+
+
+def lesson_page_view(request, page):
+    """A learner who may not read the lesson is sent to enrol; an enrolled
+    one starts the lesson's clock the first time it is opened."""
+    context = lesson_context(lesson=page, user=request.user)
+    if not context["can_read"]:
+        messages.info(request, MSG_ENROL_TO_READ)
+        return redirect(context["course"].url + "#enrol")
+    if context["enrolled"]:
+        lesson_visit_record(user=request.user, lesson=page)
+    return context

@@ -27,6 +27,8 @@ EDITOR_MODEL_PERMISSIONS = {
         "change_choice",
         "delete_choice",
         "view_choice",
+        "add_attemptgrant",
+        "view_attemptgrant",
     ],
     "certificates": ["view_certificate", "manage_certificate", "view_certificateevent"],
 }

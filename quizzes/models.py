@@ -13,8 +13,14 @@ from wagtail.search import index
 
 
 class ReviewPolicy(models.TextChoices):
-    ALWAYS = "always", "After every attempt"
-    AFTER_PASS = "after_pass", "Only after passing"
+    """What a learner sees of a graded attempt. Formative quizzes show the
+    full key at once; a summative post-test shows at most which items were
+    missed until it is passed, so a failed attempt cannot be turned into a
+    pass by copying the key."""
+
+    ALWAYS = "always", "Full answer key after every attempt"
+    WRONG_ITEMS = "wrong_items", "Which items were wrong; the answer key once passed"
+    AFTER_PASS = "after_pass", "Nothing until passed; then the answer key"
     NEVER = "never", "Never"
 
 
@@ -173,6 +179,30 @@ class Attempt(models.Model):
     @property
     def is_open(self):
         return self.status == AttemptStatus.IN_PROGRESS
+
+
+class AttemptGrant(models.Model):
+    """An extra attempt an editor allowed one learner at one quiz, with who,
+    when and why: the way out when the attempts allowed are used up."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempt_grants")
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempt_grants")
+    extra_attempts = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    reason = models.TextField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempt_grants_given"
+    )
+    granted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-granted_at"]
+        indexes = [models.Index(fields=["user", "quiz"], name="grant_user_quiz")]
+        permissions = [("grant_attempt", "Can grant a learner an extra quiz attempt")]
+
+    def __str__(self):
+        return f"+{self.extra_attempts} attempt(s) on {self.quiz_id} for {self.user_id}"
 
 
 class AttemptAnswer(models.Model):

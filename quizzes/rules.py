@@ -16,15 +16,26 @@ from django.conf import settings
 system_random = random.SystemRandom()
 
 MSG_ALREADY_PASSED = "You have already passed this quiz."
+MSG_ASK_FOR_ATTEMPT = (
+    "If you need another attempt, write to the course team from your dashboard's contact link: an editor can "
+    "grant one after reviewing your situation."
+)
 
 
-def start_refusal(quiz, prior_attempts, now: datetime) -> str | None:
+def attempts_allowed(quiz, extra_attempts: int = 0) -> int | None:
+    """How many graded attempts this learner may have in all (None: no limit)."""
+    return quiz.max_attempts + extra_attempts if quiz.max_attempts else None
+
+
+def start_refusal(quiz, prior_attempts, now: datetime, extra_attempts: int = 0) -> str | None:
     """Why a new attempt may not start now, or None. ``prior_attempts`` are
-    this learner's graded attempts, newest first."""
+    this learner's graded attempts, newest first; ``extra_attempts`` are what
+    editors granted on top of the quiz's limit."""
     if any(a.passed for a in prior_attempts):
         return MSG_ALREADY_PASSED
-    if quiz.max_attempts and len(prior_attempts) >= quiz.max_attempts:
-        return f"You have used all {quiz.max_attempts} attempts allowed for this quiz."
+    allowed = attempts_allowed(quiz, extra_attempts)
+    if allowed is not None and len(prior_attempts) >= allowed:
+        return f"You have used all {allowed} attempts allowed for this quiz. {MSG_ASK_FOR_ATTEMPT}"
     if quiz.wait_minutes and prior_attempts and prior_attempts[0].submitted_at:
         ready_at = prior_attempts[0].submitted_at + timedelta(minutes=quiz.wait_minutes)
         if now < ready_at:
@@ -71,6 +82,21 @@ def build_snapshot(quiz, questions, course_id: int | None, rng) -> dict:
 def grace_period() -> timedelta:
     """Slack after a deadline for a submit still on the network (a setting)."""
     return timedelta(seconds=getattr(settings, "QUIZ_TIME_GRACE_SECONDS", 30))
+
+
+REVIEW_FULL, REVIEW_WRONG_ITEMS, REVIEW_NONE = "full", "wrong_items", "none"
+
+
+def review_level(policy: str, *, graded: bool, quiz_passed: bool) -> str:
+    """How much of a graded attempt its learner may see: the full key
+    (choices marked, explanations), only which items were missed, or nothing."""
+    if not graded or policy == "never":
+        return REVIEW_NONE
+    if policy == "always" or quiz_passed:
+        return REVIEW_FULL
+    if policy == "wrong_items":
+        return REVIEW_WRONG_ITEMS
+    return REVIEW_NONE
 
 
 def is_expired(deadline: datetime | None, now: datetime, grace: timedelta | None = None) -> bool:

@@ -3,9 +3,11 @@
 
 from collections import defaultdict
 
+from django.db.models import Sum
 from django.utils import timezone
 
-from .models import Attempt, AttemptAnswer, AttemptStatus, Question, Quiz, ReviewPolicy
+from . import rules
+from .models import Attempt, AttemptAnswer, AttemptGrant, AttemptStatus, Question, Quiz, ReviewPolicy
 from .rules import is_expired, start_refusal
 
 
@@ -59,16 +61,25 @@ def questions_with_selection(snapshot, selections):
     ]
 
 
-def review_allowed(attempt, user_has_passed):
+def review_level(attempt, user_has_passed) -> str:
+    """``rules.REVIEW_FULL``, ``REVIEW_WRONG_ITEMS`` or ``REVIEW_NONE``, by the
+    policy frozen in the attempt's snapshot."""
     policy = attempt.snapshot.get("review_policy", ReviewPolicy.ALWAYS)
-    if attempt.status != AttemptStatus.GRADED or policy == ReviewPolicy.NEVER:
-        return False
-    return policy == ReviewPolicy.ALWAYS or user_has_passed
+    return rules.review_level(policy, graded=attempt.status == AttemptStatus.GRADED, quiz_passed=user_has_passed)
 
 
-def attempt_review(attempt):
-    """Per-question review of a graded attempt: what was chosen, what was right, why."""
+def review_allowed(attempt, user_has_passed) -> bool:
+    """May the learner see the full answer key for this attempt?"""
+    return review_level(attempt, user_has_passed) == rules.REVIEW_FULL
+
+
+def attempt_review(attempt, level=rules.REVIEW_FULL):
+    """Per-question review of a graded attempt. The full level shows what was
+    chosen, what was right and why; the wrong-items level shows only whether
+    each item was answered correctly (no choice marked right, no explanation,
+    since either would give the key away)."""
     results = attempt.results or {}
+    full = level == rules.REVIEW_FULL
     review = []
     for number, q in enumerate(attempt.snapshot["questions"], start=1):
         outcome = results.get(str(q["id"]), {"correct": False, "selected": []})
@@ -79,13 +90,19 @@ def attempt_review(attempt):
                 "stem": q["stem"],
                 "type": q["type"],
                 "correct": outcome["correct"],
-                "explanation": q["explanation"],
+                "explanation": q["explanation"] if full else "",
                 "choices": [
-                    {"text": c["text"], "selected": c["id"] in selected, "correct": c["correct"]} for c in q["choices"]
+                    {"text": c["text"], "selected": c["id"] in selected, "correct": c["correct"] if full else None}
+                    for c in q["choices"]
                 ],
             }
         )
     return review
+
+
+def extra_attempts(*, user, quiz) -> int:
+    """Attempts editors granted this learner on top of the quiz's limit."""
+    return AttemptGrant.objects.filter(user=user, quiz=quiz).aggregate(n=Sum("extra_attempts"))["n"] or 0
 
 
 def quiz_overview(*, user, quiz, now=None):
@@ -96,12 +113,14 @@ def quiz_overview(*, user, quiz, now=None):
         (a for a in attempts if a.status == AttemptStatus.IN_PROGRESS and not is_expired(a.deadline, now)), None
     )
     graded = [a for a in attempts if a.status == AttemptStatus.GRADED]
+    extra = extra_attempts(user=user, quiz=quiz) if quiz.max_attempts else 0
     return {
         "attempts": attempts,
         "open_attempt": open_attempt,
         "passed": any(a.passed for a in graded),
         "best_score": max((a.score for a in graded), default=None),
-        "blocked_reason": None if open_attempt else start_refusal(quiz, graded, now),
+        "blocked_reason": None if open_attempt else start_refusal(quiz, graded, now, extra),
+        "attempts_allowed": rules.attempts_allowed(quiz, extra),
         "pool_size": Question.objects.filter(quiz=quiz, active=True).count(),
     }
 

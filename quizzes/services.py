@@ -8,6 +8,7 @@ a replayed POST or two tabs give exactly one grade.
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from core.errors import ApplicationError, Conflict, InvalidInput, NotAllowed
@@ -15,7 +16,7 @@ from core.errors import ApplicationError, Conflict, InvalidInput, NotAllowed
 from . import hooks, rules
 from .answers import InvalidAnswer, index_snapshot, parse_form, parse_selection, unanswered
 from .grading import grade
-from .models import Attempt, AttemptAnswer, AttemptStatus, Question
+from .models import Attempt, AttemptAnswer, AttemptGrant, AttemptStatus, Question
 
 
 class QuizError(ApplicationError):
@@ -31,6 +32,10 @@ class AttemptNotAllowed(QuizError, NotAllowed):
 
 
 class AttemptClosed(QuizError, Conflict):
+    pass
+
+
+class InvalidGrant(QuizError, InvalidInput):
     pass
 
 
@@ -67,7 +72,10 @@ def attempt_start(*, user, quiz, now: datetime | None = None, rng=None) -> Attem
         .order_by("-number")
         .only("id", "number", "passed", "submitted_at", "snapshot")
     )
-    reason = rules.start_refusal(quiz, prior, now)
+    extra = 0
+    if quiz.max_attempts:
+        extra = AttemptGrant.objects.filter(user=user, quiz=quiz).aggregate(n=Sum("extra_attempts"))["n"] or 0
+    reason = rules.start_refusal(quiz, prior, now, extra)
     if reason:
         raise AttemptNotAllowed(reason)
     pool = list(Question.objects.filter(quiz=quiz, active=True).prefetch_related("choices"))
@@ -176,6 +184,26 @@ def attempt_finalize(*, attempt_id: int, now: datetime | None = None) -> Attempt
         if not attempt.is_open:
             return attempt
         return _finalize_locked(attempt, _saved_answers(attempt), now, timed_out=True)
+
+
+def attempt_grant(*, user, quiz, granted_by, reason: str, extra_attempts: int = 1, now: datetime | None = None):
+    """Allow ``user`` more attempts at ``quiz`` than its limit; the row is the
+    audit record (who, when, why)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidGrant("Say why this learner gets another attempt; the reason is kept for audit.")
+    if not quiz.max_attempts:
+        raise InvalidGrant("This quiz allows unlimited attempts; there is nothing to grant.")
+    if Attempt.objects.filter(user=user, quiz=quiz, passed=True).exists():
+        raise InvalidGrant("This learner has already passed this quiz.")
+    return AttemptGrant.objects.create(
+        user=user,
+        quiz=quiz,
+        extra_attempts=extra_attempts,
+        reason=reason,
+        granted_by=granted_by,
+        granted_at=now or timezone.now(),
+    )
 
 
 def finalize_expired_attempts(*, now: datetime | None = None) -> int:

@@ -141,7 +141,7 @@ def attempt_result(request, attempt_id):
     if attempt.is_open:
         return redirect("attempt_detail", attempt_id=attempt.pk)
     passed_quiz = attempt.passed or selectors.user_has_passed(request.user, attempt.quiz_id)
-    show_review = selectors.review_allowed(attempt, passed_quiz)
+    level = selectors.review_level(attempt, passed_quiz)
     return render(
         request,
         "quizzes/result.html",
@@ -149,8 +149,8 @@ def attempt_result(request, attempt_id):
             "attempt": attempt,
             "quiz": attempt.quiz,
             "course": _course_for(attempt.quiz),
-            "show_review": show_review,
-            "review": selectors.attempt_review(attempt) if show_review else None,
+            "review_level": level,
+            "review": selectors.attempt_review(attempt, level) if level != rules.REVIEW_NONE else None,
             "question_count": len(attempt.snapshot["questions"]),
             "correct_count": sum(1 for r in (attempt.results or {}).values() if r.get("correct")),
         },

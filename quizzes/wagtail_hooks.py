@@ -5,6 +5,7 @@ from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from .admin_grants import AttemptGrantViewSet
 from .admin_views import QuizReportIndexView, QuizReportView
 from .models import Question, Quiz
 
@@ -34,6 +35,11 @@ class QuizGroup(SnippetViewSetGroup):
 
 
 register_snippet(QuizGroup)
+
+
+@hooks.register("register_admin_viewset")
+def register_attempt_grants():
+    return AttemptGrantViewSet("attempt_grants")
 
 
 @hooks.register("register_admin_urls")

@@ -84,9 +84,12 @@ def make_quiz(*, module=None, course=None, questions=4, kinds=("single", "true_f
     return quiz
 
 
-def make_course(*, modules=2, lessons=2, questions=4, final_questions=4, title=None, quiz_settings=None):
+def make_course(
+    *, modules=2, lessons=2, questions=4, final_questions=4, title=None, quiz_settings=None, participation_percent=0
+):
     """A live course with modules, lessons, one quiz per module, a final
-    exam and a two-item evaluation."""
+    exam and a two-item evaluation. The participation check is off unless a
+    test asks for it (tests mark lessons complete without waiting)."""
     n = next(_seq)
     course = CoursePage(
         title=title or f"Test course {n}",
@@ -95,6 +98,7 @@ def make_course(*, modules=2, lessons=2, questions=4, final_questions=4, title=N
         ce_hours=Decimal("2.0"),
         format="Online, self-paced",
         accreditation_statement="Approved for 2.0 hours.",
+        participation_percent=participation_percent,
     )
     course.objectives = [LearningObjective(key="co1", text="Understand the test subject well.")]
     course.evaluation_questions = [

@@ -32,6 +32,7 @@ class EditorFormsTest(WagtailPageTestCase):
                 "ce_hours": "1.5",
                 "format": "Online, self-paced",
                 "accreditation_statement": "",
+                "participation_percent": "50",
                 "target_audience": "Licensed therapists.",
                 "disclosure": "",
                 "objectives": inline_formset([{"key": "o1", "text": "Score and act on a PHQ-9."}]),

@@ -35,14 +35,15 @@ def project_url_names():
     """Every named URL whose view lives in one of the project's apps,
     including admin views the apps register through Wagtail hooks."""
 
-    def walk(patterns):
+    def walk(patterns, namespace=""):
         for p in patterns:
             if isinstance(p, URLResolver):
-                yield from walk(p.url_patterns)
+                inner = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                yield from walk(p.url_patterns, inner)
             elif isinstance(p, URLPattern) and p.name:
                 view = getattr(p.callback, "view_class", p.callback)
                 if view.__module__.split(".")[0] in PROJECT_APPS:
-                    yield p.name
+                    yield namespace + p.name
 
     return set(walk(get_resolver().url_patterns))
 
@@ -87,6 +88,7 @@ MATRIX = {
     "certificate_download": Row("get", lambda w: [w.code], (LOGIN, 200, 404, 200, 200)),
     # Keyed by course: each learner sees only their own certificate's status.
     "certificate_status": Row("get", lambda w: [w.completed_course.pk], (LOGIN, 200, 404, 404, 404)),
+    "attempt_grants:add": Row("get", None, (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
     "quiz_report_index": Row("get", None, (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
     "quiz_report": Row("get", lambda w: [w.quiz.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
     "certificate_manage": Row("get", lambda w: [w.certificate.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
