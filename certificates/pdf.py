@@ -136,6 +136,9 @@ MONTHS = (
 )
 
 FLOOR_SIZE = 4.0  # smallest font size text is shrunk to
+# Outline stroke, as a fraction of the font size, that makes a regular face
+# (the CJK one has no bold) about as heavy as the bold faces beside it.
+SYNTHETIC_BOLD_STROKE = 0.03
 # Field lengths beyond any real name/title; longer input is cut so that the
 # layout and the render time stay bounded.
 MAX_CHARS = 500
@@ -429,11 +432,20 @@ def _draw_line(c, line: str, style: str, size: float, cx: float, y: float) -> No
         c.drawCentredString(cx, y, line)
         return
     # One text object for the whole line, so extractors read it as one line.
+    c.saveState()
+    c.setStrokeColor(c._fillColorObj)
+    c.setLineWidth(size * SYNTHETIC_BOLD_STROKE)
     t = c.beginText(cx - printfonts.line_width(line, style, size) / 2, y)
     for run in runs:
         t.setFont(run.font, size)
+        bold = printfonts.synthetic_bold(style, run.font)
+        if bold:
+            t.setTextRenderMode(2)  # fill and stroke
         t.textOut(run.text)
+        if bold:
+            t.setTextRenderMode(0)
     c.drawText(t)
+    c.restoreState()
     c.setFont(style, size)
 
 

@@ -51,6 +51,7 @@ __all__ = [
     "needs_layout",
     "normalize",
     "register",
+    "synthetic_bold",
     "uncovered",
 ]
 
@@ -112,8 +113,21 @@ _FOLLOWS = frozenset(("Zs", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Mn", "Mc"
 _ALIAS_BASE = 0xF0000
 
 
+_BOLD_STYLES = frozenset((SANS_BOLD, SERIF_BOLD))
+_NO_BOLD_FACE = frozenset((CJK,))
+
+
 def chain(style: str) -> tuple[str, ...]:
     return _CHAINS[style]
+
+
+def synthetic_bold(style: str, font: str) -> bool:
+    """True when ``font`` stands in for a bold style without a bold face of its own.
+
+    The layout then strokes the glyph outlines as well as filling them, so a
+    Chinese name is as heavy as the Latin names around it.
+    """
+    return style in _BOLD_STYLES and font in _NO_BOLD_FACE
 
 
 def normalize(text: str) -> str:

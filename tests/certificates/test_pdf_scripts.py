@@ -163,3 +163,11 @@ def test_uncovered_characters_print_as_nothing_worse_than_the_primary_font():
 def test_render_is_deterministic_for_shaped_names():
     name = SCRIPTS["arabic"][0]
     assert render(name, None) == render(name, None)
+
+
+def test_cjk_in_a_bold_line_is_stroked_as_well_as_filled(pdfs):
+    """WenQuanYi Micro Hei has no bold face: bold lines stroke its outlines (text render mode 2)."""
+    chinese = PdfReader(io.BytesIO(pdfs["chinese"])).pages[0].get_contents().get_data()
+    latin = PdfReader(io.BytesIO(pdfs["latin-diacritics"])).pages[0].get_contents().get_data()
+    assert b" 2 Tr" in chinese
+    assert b" 2 Tr" not in latin
