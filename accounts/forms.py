@@ -68,6 +68,9 @@ class LearnerProfileForm(forms.ModelForm):
         if not value:
             raise forms.ValidationError("Enter your legal name.")
         value = printfonts.normalize(reject_control_characters(value))
+        limit = LearnerProfile._meta.get_field("legal_name").max_length
+        if len(value) > limit:  # a few letters (e.g. Devanagari QA) decompose under NFC
+            raise forms.ValidationError(f"Ensure this value has at most {limit} characters (it has {len(value)}).")
         return reject_unprintable_name(value)
 
     def clean_license_number(self):

@@ -72,3 +72,13 @@ def test_name_is_stored_in_nfc(client):
     client.force_login(user)
     assert post_name(client, "Zoe\u0308 Nguye\u0302\u0303n").status_code == 302
     assert LearnerProfile.objects.get(user=user).legal_name == "Zo\u00eb Nguy\u1ec5n"
+
+
+def test_name_that_grows_under_nfc_beyond_the_field_is_refused(client):
+    """U+0958 DEVANAGARI LETTER QA is excluded from composition: NFC makes it two characters."""
+    user = learner()
+    client.force_login(user)
+    response = post_name(client, "\u0958" * 100)
+    assert response.status_code == 400
+    assert "at most 150 characters (it has 200)" in response.content.decode()
+    assert LearnerProfile.objects.get(user=user).legal_name == "Ada Núñez"
