@@ -171,3 +171,20 @@ def test_cjk_in_a_bold_line_is_stroked_as_well_as_filled(pdfs):
     latin = PdfReader(io.BytesIO(pdfs["latin-diacritics"])).pages[0].get_contents().get_data()
     assert b" 2 Tr" in chinese
     assert b" 2 Tr" not in latin
+
+
+def test_long_right_to_left_name_and_cjk_title_wrap_inside_the_page():
+    """Lines break in logical order (then each line is reordered); CJK without spaces breaks between characters."""
+    name = " ".join(["عبد الرحمن بن محمد بن عبد الله الحسيني"] * 3)
+    title = "难治性抑郁症的经颅磁刺激、氯胺酮与联合治疗：循证实践与安全监测的临床课程" * 3
+    reader = PdfReader(io.BytesIO(render(name, title)))
+    assert len(reader.pages) == 1
+    lines = nfc(reader.pages[0].extract_text()).splitlines()
+    start = lines.index("This certifies that") + 1
+    end = lines.index("has completed")
+    assert end - start >= 2  # wrapped
+    assert " ".join(lines[start:end]) == name
+    assert "".join(lines[end + 1 : end + 4]) == title
+    xs = []
+    reader.pages[0].extract_text(visitor_text=lambda t, cm, tm, f, s: xs.append(tm[4]) if t.strip() else None)
+    assert all(40 <= x <= 752 for x in xs)
