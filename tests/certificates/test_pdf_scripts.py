@@ -71,7 +71,10 @@ def test_text_extraction_returns_the_name_in_logical_order(pdfs, key):
     Shaped glyphs (Arabic contextual forms and ligatures, Devanagari
     conjuncts and vowel signs drawn before their consonant) carry ToUnicode
     entries with their characters; pypdf reads right-to-left runs backwards
-    into logical order. The comparison is after NFC, nothing else.
+    into logical order. The comparison is after NFC, nothing else. (A
+    right-to-left name that also holds Latin words or digits extracts with
+    its runs in visual order, "محمد Smith" as "Smith محمد": see
+    docs/DECISIONS.md.)
     """
     name, title, _ = SCRIPTS[key]
     text = nfc(PdfReader(io.BytesIO(pdfs[key])).pages[0].extract_text())
