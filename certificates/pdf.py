@@ -425,7 +425,7 @@ def draw_qr(c, url: str, right: float, bottom: float, size: float = QR_SIZE) -> 
 # Rendering
 
 
-def _draw_line(c, line: str, style: str, size: float, cx: float, y: float) -> None:
+def _draw_line(c, line: str, style: str, size: float, color: Color, cx: float, y: float) -> None:
     """Draw one line centred on ``cx``: runs of fallback fonts, shaped, in visual order."""
     runs = printfonts.layout_line(line, style)
     if len(runs) == 1 and not runs[0].shaped:  # the primary font alone, unshaped: the plain path
@@ -433,7 +433,7 @@ def _draw_line(c, line: str, style: str, size: float, cx: float, y: float) -> No
         return
     # One text object for the whole line, so extractors read it as one line.
     c.saveState()
-    c.setStrokeColor(c._fillColorObj)
+    c.setStrokeColor(color)  # for a synthetic bold
     c.setLineWidth(size * SYNTHETIC_BOLD_STROKE)
     t = c.beginText(cx - printfonts.line_width(line, style, size) / 2, y)
     for run in runs:
@@ -455,7 +455,7 @@ def _draw_block(c, block: Block, top: float, cx: float = CX) -> None:
     c.setFillColor(block.color)
     y = top - block.size
     for line in block.lines:
-        _draw_line(c, line, block.font, block.size, cx, y)
+        _draw_line(c, line, block.font, block.size, block.color, cx, y)
         y -= block.leading
 
 
