@@ -3,12 +3,40 @@ import unicodedata
 from django import forms
 from django.views.decorators.debug import sensitive_variables
 
+import printfonts
+
 from .models import LearnerProfile
+
+# At most this many unprintable characters are listed in the message.
+MAX_LISTED = 5
 
 
 def reject_control_characters(value):
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
         raise forms.ValidationError("Remove invisible or control characters from this field.")
+    return value
+
+
+def describe_character(ch: str) -> str:
+    """``"😀" (U+1F600 GRINNING FACE)``: readable even where the browser has no glyph either."""
+    name = unicodedata.name(ch, "")
+    return f"\u201c{ch}\u201d (U+{ord(ch):04X}{' ' + name if name else ''})"
+
+
+def reject_unprintable_name(value: str) -> str:
+    """Refuse a name the certificate fonts cannot draw, naming the characters.
+
+    The same check the certificate layout uses (``printfonts``), so a name
+    saved here never prints as empty boxes.
+    """
+    missing = printfonts.uncovered(value, printfonts.NAME_STYLE)
+    if missing:
+        listed = ", ".join(describe_character(ch) for ch in missing[:MAX_LISTED])
+        more = f" and {len(missing) - MAX_LISTED} more" if len(missing) > MAX_LISTED else ""
+        raise forms.ValidationError(
+            f"Certificates cannot print {listed}{more}. Write your name as it appears on your license, "
+            "in Latin, Greek, Cyrillic, Arabic, Hebrew, Devanagari, Chinese, Japanese or Korean script."
+        )
     return value
 
 
@@ -39,7 +67,11 @@ class LearnerProfileForm(forms.ModelForm):
         value = " ".join(self.cleaned_data["legal_name"].split())
         if not value:
             raise forms.ValidationError("Enter your legal name.")
-        return reject_control_characters(value)
+        value = printfonts.normalize(reject_control_characters(value))
+        limit = LearnerProfile._meta.get_field("legal_name").max_length
+        if len(value) > limit:  # a few letters (e.g. Devanagari QA) decompose under NFC
+            raise forms.ValidationError(f"Ensure this value has at most {limit} characters (it has {len(value)}).")
+        return reject_unprintable_name(value)
 
     def clean_license_number(self):
         return reject_control_characters(self.cleaned_data["license_number"].strip())

@@ -2,8 +2,12 @@
 
 ``render_certificate`` is a pure function: it takes a ``CertificatePrint``
 (plain data, no Django objects) and returns the PDF bytes. It never touches
-the database or the file system, except for reading the bundled DejaVu fonts
-once per process (see ``fonts/LICENSE-DejaVu.txt``).
+the database or the file system, except for reading the font files once
+per process (``printfonts``: DejaVu for Latin, Greek and Cyrillic, then
+Noto Arabic, Hebrew and Devanagari and WenQuanYi Micro Hei for Chinese,
+Japanese and Korean, each parsed when first needed). A line in several
+scripts is drawn as runs, one per font, shaped by HarfBuzz and put in
+visual order by the Unicode bidi algorithm; ReportLab embeds subsets.
 
 Layout: landscape US Letter, one page, drawn directly on a ReportLab canvas
 (no platypus). Every piece of user-supplied text is drawn with
@@ -32,7 +36,6 @@ import threading
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import segno
 from PIL import Image
@@ -41,9 +44,9 @@ from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import landscape, letter
 from reportlab.lib.units import inch
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
+
+import printfonts
 
 __all__ = ["CertificatePrint", "render_certificate", "format_date"]
 
@@ -66,29 +69,27 @@ class CertificatePrint:
 
 
 # --------------------------------------------------------------------------
-# Fonts
+# Fonts: the chains live in ``printfonts`` (shared with the profile form,
+# which refuses names these fonts cannot draw).
 
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
-SANS = "CertDejaVuSans"
-SANS_BOLD = "CertDejaVuSans-Bold"
-SERIF = "CertDejaVuSerif"
-SERIF_BOLD = "CertDejaVuSerif-Bold"
-_FONT_FILES = {
-    SANS: "DejaVuSans.ttf",
-    SANS_BOLD: "DejaVuSans-Bold.ttf",
-    SERIF: "DejaVuSerif.ttf",
-    SERIF_BOLD: "DejaVuSerif-Bold.ttf",
-}
+FONT_DIR = printfonts.FONT_DIR
+SANS = printfonts.SANS
+SANS_BOLD = printfonts.SANS_BOLD
+SERIF = printfonts.SERIF
+SERIF_BOLD = printfonts.SERIF_BOLD
 
 
 @functools.cache
 def register_fonts() -> tuple[str, ...]:
-    """Parse and register the bundled fonts once per process."""
-    registered = pdfmetrics.getRegisteredFontNames()
-    for name, filename in _FONT_FILES.items():
-        if name not in registered:
-            pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
-    return tuple(_FONT_FILES)
+    """Parse and register the primary fonts once per process.
+
+    The script fonts (Arabic, Hebrew, Devanagari, CJK) are parsed the first
+    time a text needs them.
+    """
+    styles = (SANS, SANS_BOLD, SERIF, SERIF_BOLD)
+    for name in styles:
+        printfonts.register(name)
+    return styles
 
 
 # --------------------------------------------------------------------------
@@ -135,6 +136,9 @@ MONTHS = (
 )
 
 FLOOR_SIZE = 4.0  # smallest font size text is shrunk to
+# Outline stroke, as a fraction of the font size, that makes a regular face
+# (the CJK one has no bold) about as heavy as the bold faces beside it.
+SYNTHETIC_BOLD_STROKE = 0.03
 # Field lengths beyond any real name/title; longer input is cut so that the
 # layout and the render time stay bounded.
 MAX_CHARS = 500
@@ -157,11 +161,12 @@ def clean(text: object, limit: int = MAX_CHARS) -> str:
 
     Control characters (C0/C1, including newlines and tabs) become spaces,
     format characters and lone surrogates are dropped, runs of whitespace
-    collapse to one space; at most ``limit`` characters are kept.
+    collapse to one space; at most ``limit`` characters are kept, in NFC
+    (the form the profile form checks names in).
     """
     if text is None:
         return ""
-    s = str(text)[: limit * 2]
+    s = printfonts.normalize(str(text)[: limit * 2])
     out = []
     for ch in s:
         cat = unicodedata.category(ch)
@@ -183,14 +188,15 @@ def format_date(d: datetime.date) -> str:
 
 
 def _width(text: str, font: str, size: float) -> float:
-    return pdfmetrics.stringWidth(text, font, size)
+    """Width as drawn: shaped, with fallback fonts, in visual order (see ``printfonts``)."""
+    return printfonts.line_width(text, font, size)
 
 
 def _break_word(word: str, font: str, size: float, max_w: float) -> list[str]:
     """Split a single word that is wider than ``max_w`` into pieces."""
     pieces, cur, cur_w = [], "", 0.0
     for ch in word:
-        w = _width(ch, font, size)  # ReportLab does not kern: widths add up
+        w = _width(ch, font, size)  # only for words wider than a line: widths add up closely enough
         if cur and cur_w + w > max_w:
             pieces.append(cur)
             cur, cur_w = ch, w
@@ -419,13 +425,37 @@ def draw_qr(c, url: str, right: float, bottom: float, size: float = QR_SIZE) -> 
 # Rendering
 
 
+def _draw_line(c, line: str, style: str, size: float, color: Color, cx: float, y: float) -> None:
+    """Draw one line centred on ``cx``: runs of fallback fonts, shaped, in visual order."""
+    runs = printfonts.layout_line(line, style)
+    if len(runs) == 1 and not runs[0].shaped:  # the primary font alone, unshaped: the plain path
+        c.drawCentredString(cx, y, line)
+        return
+    # One text object for the whole line, so extractors read it as one line.
+    c.saveState()
+    c.setStrokeColor(color)  # for a synthetic bold
+    c.setLineWidth(size * SYNTHETIC_BOLD_STROKE)
+    t = c.beginText(cx - printfonts.line_width(line, style, size) / 2, y)
+    for run in runs:
+        t.setFont(run.font, size)
+        bold = printfonts.synthetic_bold(style, run.font)
+        if bold:
+            t.setTextRenderMode(2)  # fill and stroke
+        t.textOut(run.text)
+        if bold:
+            t.setTextRenderMode(0)
+    c.drawText(t)
+    c.restoreState()
+    c.setFont(style, size)
+
+
 def _draw_block(c, block: Block, top: float, cx: float = CX) -> None:
     """Draw a centred text block whose top edge is at ``top``."""
     c.setFont(block.font, block.size)
     c.setFillColor(block.color)
     y = top - block.size
     for line in block.lines:
-        c.drawCentredString(cx, y, line)
+        _draw_line(c, line, block.font, block.size, block.color, cx, y)
         y -= block.leading
 
 
