@@ -3,7 +3,7 @@ import unicodedata
 from django import forms
 from django.views.decorators.debug import sensitive_variables
 
-import printfonts
+from core import printfonts
 
 from .models import LearnerProfile
 

@@ -49,7 +49,6 @@ from reportlab.pdfbase import pdfmetrics  # noqa: E402
 from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
 from reportlab.pdfgen import canvas  # noqa: E402
 
-import printfonts  # noqa: E402
 from certificates.pdf import (  # noqa: E402
     FONT_DIR,
     CertificatePrint,
@@ -57,6 +56,7 @@ from certificates.pdf import (  # noqa: E402
     qr_rectangles,
     render_certificate,
 )
+from core import printfonts  # noqa: E402
 
 WARMUP = 20
 RENDERS = 300

@@ -46,7 +46,7 @@ from reportlab.lib.units import inch
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas as rl_canvas
 
-import printfonts
+from core import printfonts
 
 __all__ = ["CertificatePrint", "render_certificate", "format_date"]
 

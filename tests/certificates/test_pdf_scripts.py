@@ -17,8 +17,8 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-import printfonts
 from certificates.pdf import render_certificate
+from core import printfonts
 from tests.certificates.test_pdf import BASE
 
 # name, course title (or None to keep the English one), fonts the name needs
