@@ -7,7 +7,9 @@ Run from the repository root:
 Measures, in one run, for a Latin, a Chinese and an Arabic legal name:
 
   (a) median and p95 of ``certificates.pdf.render_certificate`` over 300
-      renders (after 20 warm-up renders), and the PDF size;
+      renders (after 20 warm-up renders), alternating render by render with
+      the baseline so that load drift on a shared machine cancels out, and
+      the PDF size;
   (b) a "bare ReportLab" baseline: a minimal function below that draws the
       same elements (the same font files, fallbacks included, registered
       once; the name in the font the project's chain picks for it, Arabic
@@ -177,16 +179,26 @@ def render_bare(d: CertificatePrint, name_font: str = "BareSerif-Bold") -> bytes
 # Measurement helpers
 
 
-def time_renders(fn, data, n: int, warmup: int) -> list[float]:
+def time_pair(fn_a, fn_b, data, n: int, warmup: int) -> tuple[list[float], list[float]]:
+    """Time two renderers alternately, one render each in turn.
+
+    On a shared machine the load drifts within seconds; timing one renderer
+    after the other puts that drift into the ratio, alternating cancels it.
+    """
     for _ in range(warmup):
-        fn(data)
+        fn_a(data)
+        fn_b(data)
     gc.collect()
-    times = []
+    times_a, times_b = [], []
     for _ in range(n):
         t0 = time.perf_counter()
-        fn(data)
-        times.append(time.perf_counter() - t0)
-    return times
+        fn_a(data)
+        t1 = time.perf_counter()
+        fn_b(data)
+        t2 = time.perf_counter()
+        times_a.append(t1 - t0)
+        times_b.append(t2 - t1)
+    return times_a, times_b
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -221,11 +233,12 @@ def main(argv: list[str] | None = None) -> int:
     rows, figures = [], {}
     ratios_met = []
     for label, sample, name_font in SAMPLES:
-        # The project first, then the baseline, each after its own warm-up, so
-        # neither pays the other's first-use costs. Note: the baseline runs with
-        # ASCII85 off like the project (see register_bare_fonts).
-        proj = time_renders(render_certificate, sample, args.renders, WARMUP)
-        bare = time_renders(lambda d, f=name_font: render_bare(d, f), sample, args.renders, WARMUP)
+        # Both warmed up (neither pays the other's first-use costs), then
+        # timed alternately. The baseline runs with ASCII85 off like the
+        # project (see register_bare_fonts).
+        proj, bare = time_pair(
+            render_certificate, lambda d, f=name_font: render_bare(d, f), sample, args.renders, WARMUP
+        )
         proj_med = statistics.median(proj) * 1000
         proj_p95 = percentile(proj, 95) * 1000
         bare_med = statistics.median(bare) * 1000
