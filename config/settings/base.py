@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "home",
     "courses",
     "quizzes",
+    "credentials",
     "certificates",
     "wagtail.contrib.settings",
     "wagtail.contrib.table_block",
