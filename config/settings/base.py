@@ -254,3 +254,12 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
     },
 }
+
+# --- Open Badges credentials (credentials/) ---------------------------------
+# The issuer profile every credential names (the URL is SITE_URL).
+CREDENTIAL_ISSUER_NAME = env_str("CREDENTIAL_ISSUER_NAME", "TRD Certify Clinical Education")
+CREDENTIAL_ISSUER_EMAIL = env_str("CREDENTIAL_ISSUER_EMAIL", "education@trd-certify.test")
+# Ed25519 secret key, multibase ("z..."; `manage.py credential_key` makes one).
+# Unset outside production: one is generated once in the file below.
+CREDENTIAL_SIGNING_KEY = env_str("CREDENTIAL_SIGNING_KEY", "")
+CREDENTIAL_SIGNING_KEY_FILE = env_str("CREDENTIAL_SIGNING_KEY_FILE", str(VAR_DIR / "credential-signing-key"))
