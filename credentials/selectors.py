@@ -6,8 +6,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from . import did as did_module
+from . import status_list as bitstring
 from .keys import issuer_did
 from .models import Credential, PublishedKey, StatusList
 from .services import STATUS_LIST_CACHE_KEY, publish_current_key
@@ -57,6 +59,18 @@ def credential_for_reference(reference: str) -> Credential | None:
 def credentials_for_references(references) -> dict[str, Credential]:
     """One query for a page that lists several certificates."""
     return {c.reference: c for c in Credential.objects.filter(reference__in=list(references)).only("uuid", "reference")}
+
+
+def credential_public_status(credential: Credential) -> str:
+    """What the published status list and the dates say: "revoked",
+    "expired" or "active" (read from the list verifiers see, not the row)."""
+    document = status_list_document(credential.status_list_id)
+    bits = bitstring.decode(document["credentialSubject"]["encodedList"])
+    if bitstring.get_bit(bits, credential.status_index):
+        return "revoked"
+    if credential.valid_until is not None and credential.valid_until <= timezone.now():
+        return "expired"
+    return "active"
 
 
 def credential_verify(document) -> Verdict:

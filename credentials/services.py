@@ -158,8 +158,8 @@ def credential_issue(
 @transaction.atomic
 def _set_status(*, reference: str, revoked: bool, reason: str, now: datetime) -> Credential | None:
     credential = Credential.objects.filter(reference=reference).first()
-    if credential is None:
-        return None
+    if credential is None or (credential.revoked_at is not None) == revoked:
+        return credential  # none issued, or already in that state (keep the first reason)
     status_list = StatusList.objects.select_for_update().get(pk=credential.status_list_id)
     status_list.bits = bitstring.set_bit(bytes(status_list.bits), credential.status_index, revoked)
     _sign_status_list(status_list, now)
