@@ -37,12 +37,15 @@ def document_loader(url: str, options: dict | None = None) -> dict:
     """PyLD document loader over the stored contexts only."""
     if url not in _index():
         raise ContextNotAllowed(f"JSON-LD context not available offline: {url[:200]}")
-    # A fresh copy each time: PyLD may annotate what it is given.
+    # A fresh copy each time: PyLD may annotate what it is given. The
+    # "static" tag lets PyLD keep the processed context across operations
+    # (these files never change), which roughly halves canonicalisation time.
     return {
         "contentType": "application/ld+json",
         "contextUrl": None,
         "documentUrl": url,
         "document": json.loads(json.dumps(_context(url))),
+        "tag": "static",
     }
 
 
@@ -57,17 +60,26 @@ def canonicalize(document: dict) -> str:
     PyLD names the algorithm URDNA2015; RDFC-1.0 is its W3C standardisation
     and gives the same output."""
     check_nothing_dropped(document)
-    options = {"documentLoader": document_loader, "base": None}
-
-    def dropped(expanded_property):
-        raise UnsafeDocument(f"The term {str(expanded_property)[:60]!r} is not defined by the document's contexts.")
-
-    expanded = jsonld.JsonLdProcessor(on_property_dropped=dropped).expand(document, options)
-    _check_absolute_iris(expanded)
-    return jsonld.normalize(
-        expanded,
-        {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": document_loader},
+    return _SafeProcessor().normalize(
+        document,
+        {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": document_loader, "base": None},
     )
+
+
+def _dropped(expanded_property):
+    raise UnsafeDocument(f"The term {str(expanded_property)[:60]!r} is not defined by the document's contexts.")
+
+
+class _SafeProcessor(jsonld.JsonLdProcessor):
+    """Expands once (inside ``normalize``), refusing whatever expansion would drop."""
+
+    def __init__(self):
+        super().__init__(on_property_dropped=_dropped)
+
+    def expand(self, input_, options):
+        expanded = super().expand(input_, options)
+        _check_absolute_iris(expanded)
+        return expanded
 
 
 def _is_absolute(iri: str) -> bool:
