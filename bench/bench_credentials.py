@@ -2,9 +2,9 @@
 
 Run from the repository root:
 
-    .venv/bin/python bench/bench_credentials.py [--json PATH] [--credentials 200]
+    .venv/bin/python bench/bench_credentials.py [--json PATH] [--credentials 200] [--issuance 60]
 
-Measures in one process, without a database (the signing code is pure):
+Measures in one process; (a) to (d) need no database (the signing code is pure):
 
   (a) build + sign one OpenBadgeCredential (eddsa-rdfc-2022), median and p95,
       split into its parts: RDFC-1.0 canonicalisation of the document and of
@@ -13,17 +13,23 @@ Measures in one process, without a database (the signing code is pure):
   (c) re-sign the 16 KB revocation status list after one bit changes, as
       every revoke and reissue does (GZIP, base64url, canonicalise, sign);
   (d) the same signing of a credential with the objectives of the flagship
-      course (6 objectives) vs none, to show how cost grows with content.
+      course (6 objectives) vs none, to show how cost grows with content;
+  (e) --issuance N (default 60; 0 skips it): certificate issue (render,
+      store, sign the credential) in this process for N pending
+      certificates, alternating with and without the credential step over
+      three rounds on its own database (trdcert_bench_credentials; override
+      with BENCH_CREDENTIALS_DB); each variant's best median is kept, since
+      other load on a shared machine only ever adds time.
 
-The whole-issuance figure with signing included comes from
-bench_issuance.py (a real worker), which now signs a credential per
-certificate. It reports; it does not assert. Exit status is always 0.
+Throughput through a real worker, signing included, is bench_issuance.py.
+It reports; it does not assert. Exit status is always 0.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import os
 import statistics
 import sys
 import time
@@ -105,9 +111,44 @@ def summary(times):
     return statistics.median(times) * 1000, percentile(times, 95) * 1000
 
 
+def issuance_with_and_without(n, rounds=3):
+    """Median issue time per certificate, with and without the credential."""
+    from common import setup_django
+
+    setup_django(os.environ.get("BENCH_CREDENTIALS_DB", "trdcert_bench_credentials"))
+    from bench_issuance import bulk_learners
+    from django.db import transaction
+    from django.utils import timezone
+
+    from certificates import services
+    from tests.factories import make_course
+
+    course = make_course(modules=1, lessons=1, questions=2, final_questions=0)
+    real = services._issue_credential
+    best = {}
+    for round_ in range(rounds):
+        for variant in ("with", "without"):
+            services._issue_credential = real if variant == "with" else (lambda certificate, now: None)
+            users = bulk_learners(n + 3, f"{variant}-{round_}-{time.time_ns()}-")
+            now = timezone.now()
+            with transaction.atomic():
+                ids = [services.certificate_request(user=u, course=course, completed_at=now).pk for u in users]
+            for certificate_id in ids[:3]:  # warm-up
+                services.certificate_issue(certificate_id=certificate_id)
+            times = []
+            for certificate_id in ids[3:]:
+                t0 = time.perf_counter()
+                services.certificate_issue(certificate_id=certificate_id)
+                times.append(time.perf_counter() - t0)
+            best[variant] = min(best.get(variant, float("inf")), statistics.median(times))
+    services._issue_credential = real
+    return best["with"] * 1000, best["without"] * 1000
+
+
 def main():
     p = make_parser(__doc__)
     p.add_argument("--credentials", type=int, default=200)
+    p.add_argument("--issuance", type=int, default=60, metavar="N", help="N in-process issues (0: skip, no DB)")
     args = p.parse_args()
     n = args.credentials
     key = Ed25519PrivateKey.generate()
@@ -168,6 +209,13 @@ def main():
         row("re-sign the 16 KB status list after a revoke, median", f"{summary(list_times)[0]:.2f} ms"),
         row("encoded status list (GZIP + base64url), one bit set", f"{len(bitstring.encode(bits))} characters"),
     ]
+    if args.issuance:
+        with_ms, without_ms = issuance_with_and_without(args.issuance)
+        rows += [
+            row(f"certificate issue in-process, with credential (median of {args.issuance})", f"{with_ms:.2f} ms"),
+            row("certificate issue in-process, without credential", f"{without_ms:.2f} ms"),
+            row("added by the credential", f"{with_ms - without_ms:.2f} ms ({with_ms / without_ms:.2f}x)"),
+        ]
     print_table(f"credential signing ({n} credentials, eddsa-rdfc-2022)", rows)
     write_json(
         args.json,
