@@ -81,7 +81,8 @@ def _sign_status_list(status_list: StatusList, now: datetime) -> None:
 
 
 def _open_status_list(now: datetime) -> StatusList:
-    current = StatusList.objects.filter(purpose="revocation").order_by("-pk").first()
+    # Only the id: the 16 KB bitstring and the signed list are not needed to issue.
+    current = StatusList.objects.filter(purpose="revocation").order_by("-pk").only("pk").first()
     if current is not None and current.credentials.count() < STATUS_LIST_FILL:
         return current
     status_list = StatusList.objects.create(bits=bitstring.empty(StatusList.SIZE_BITS))

@@ -69,8 +69,10 @@ def verify_credential(
     now = now or datetime.now(UTC)
     checks: list[tuple[str, bool, str]] = []
 
-    def fail(name, reason):
-        checks.append((name, False, reason))
+    def fail(name, detail):
+        """The check's line shows the detail; the verdict names the check."""
+        checks.append((name, False, detail))
+        reason = f"{name.capitalize()}: {detail}"
         return Verdict(
             valid=False, reason=reason, checks=checks, credential=document if isinstance(document, dict) else None
         )
@@ -81,7 +83,7 @@ def verify_credential(
     checks.append(("format", True, "An Open Badges verifiable credential."))
 
     if issuer_id(document) != did_document.get("id"):
-        return fail("issuer", "Unknown issuer: this credential was not issued by this site.")
+        return fail("issuer", "Unknown issuer. This credential was not issued by this site.")
     checks.append(("issuer", True, f"Issued by {did_document['id']}."))
 
     try:
@@ -89,37 +91,37 @@ def verify_credential(
             document, resolve_key=did_module.key_resolver(did_document), expected_controller=did_document["id"]
         )
     except signing.ProofError as exc:
-        return fail("signature", f"Signature: {exc}")
+        return fail("signature", str(exc))
     except Exception as exc:  # any other malformation is still only "not valid"
-        return fail("signature", f"Signature: the credential could not be checked ({type(exc).__name__}).")
+        return fail("signature", f"the credential could not be checked ({type(exc).__name__}).")
     checks.append(("signature", True, "The signature is the issuer's and the content is unchanged."))
 
     valid_from = _parse_datetime(document.get("validFrom"))
     if valid_from is None:
-        return fail("dates", "Dates: the credential has no valid validFrom date.")
+        return fail("dates", "the credential has no valid validFrom date.")
     if valid_from > now:
-        return fail("dates", "Dates: the credential is not valid yet.")
+        return fail("dates", "the credential is not valid yet.")
     if "validUntil" in document:
         valid_until = _parse_datetime(document.get("validUntil"))
         if valid_until is None:
-            return fail("dates", "Dates: the validUntil date is malformed.")
+            return fail("dates", "the validUntil date is malformed.")
         if valid_until <= now:
-            return fail("dates", f"Dates: the credential expired on {valid_until.date().isoformat()}.")
+            return fail("dates", f"the credential expired on {valid_until.date().isoformat()}.")
     checks.append(("dates", True, "Within its validity dates."))
 
     status = document.get("credentialStatus")
     if not isinstance(status, dict) or status.get("type") != "BitstringStatusListEntry":
-        return fail("status", "Status: the credential carries no status list entry.")
+        return fail("status", "the credential carries no status list entry.")
     list_url = status.get("statusListCredential")
     if not isinstance(list_url, str) or not list_url.startswith(status_list_prefix):
-        return fail("status", "Status: the status list is not one this site publishes.")
+        return fail("status", "the status list is not one this site publishes.")
     try:
         index = int(status.get("statusListIndex"))
     except (TypeError, ValueError):
-        return fail("status", "Status: the status list index is malformed.")
+        return fail("status", "the status list index is malformed.")
     list_credential = load_status_list(list_url)
     if list_credential is None:
-        return fail("status", "Status: the status list could not be found.")
+        return fail("status", "the status list could not be found.")
     try:
         signing.verify(
             list_credential, resolve_key=did_module.key_resolver(did_document), expected_controller=did_document["id"]
@@ -127,10 +129,10 @@ def verify_credential(
         bits = bitstring.decode(list_credential["credentialSubject"]["encodedList"])
         revoked = bitstring.get_bit(bits, index)
     except (signing.ProofError, KeyError, TypeError, IndexError) as exc:
-        return fail("status", f"Status: the status list could not be read ({exc}).")
+        return fail("status", f"the status list could not be read ({exc}).")
     if list_credential["credentialSubject"].get("statusPurpose") != status.get("statusPurpose"):
-        return fail("status", "Status: the entry and the status list disagree on their purpose.")
+        return fail("status", "the entry and the status list disagree on their purpose.")
     if revoked:
-        return fail("status", "Status: the issuer has revoked this credential.")
+        return fail("status", "the issuer has revoked this credential.")
     checks.append(("status", True, "Not revoked."))
     return Verdict(valid=True, reason="The credential is valid.", checks=checks, credential=document)
