@@ -23,6 +23,7 @@ Redis DB 7, a worker started as in production (`celery -A config worker
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import time
@@ -31,7 +32,7 @@ from pathlib import Path
 from common import VAR, ms, percentile, print_table, row, run_main, setup_django, start_worker, stop_process, write_json
 from common import parser as make_parser
 
-DB = "trdcert_bench_issuance"
+DB = os.environ.get("BENCH_ISSUANCE_DB", "trdcert_bench_issuance")
 TARGET_RATE = 80.0
 TARGET_LATENCY_MS = 150.0
 TARGET_GROWTH = 10.0

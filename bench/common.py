@@ -30,9 +30,10 @@ VENV_BIN = Path(sys.executable).parent
 PG_HOST = "127.0.0.1"
 PG_URL = f"postgres://postgres@{PG_HOST}:5432"
 REDIS_URL = "redis://127.0.0.1:6379"
-# Redis databases 1-6 belong to other people's test runs.
-BROKER_DB = 7
-CACHE_DB = 8
+# Redis databases 1-6 belong to other people's test runs; BENCH_BROKER_DB and
+# BENCH_CACHE_DB move a run elsewhere when 7 and 8 are busy.
+BROKER_DB = int(os.environ.get("BENCH_BROKER_DB", 7))
+CACHE_DB = int(os.environ.get("BENCH_CACHE_DB", 8))
 VAR = REPO_ROOT / "var" / "bench"
 
 

@@ -11,6 +11,9 @@ import os
 os.environ.setdefault("SECRET_KEY", "bench-only-" + "k" * 60)
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+# A fixed, bench-only Ed25519 key (seed 00 01 .. 1f) so that gunicorn and the
+# worker sign with the same key; it signs nothing outside the benchmarks.
+os.environ.setdefault("CREDENTIAL_SIGNING_KEY", "z3u2RDpgFe6Voz19gxWsBkueKj6XiuC9w1bSBT4FTowsWk6A")
 
 from config.settings.env import env_bool  # noqa: E402
 from config.settings.production import *  # noqa: E402, F403

@@ -15,10 +15,12 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from core.errors import InvalidInput
+from credentials.building import AchievementInfo
+from credentials.services import Recipient, credential_issue, credential_revoke
 
 from .models import Certificate, CertificateEvent, CertificateSettings, CertificateStatus
 from .pdf import CertificatePrint, render_certificate
-from .queue import enqueue_issue
+from .queue import enqueue_change_email, enqueue_issue
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +113,32 @@ def print_data(certificate):
     )
 
 
+def _issue_credential(certificate, now):
+    """The certificate's Open Badges credential, from the same snapshot the
+    PDF prints (name, course, hours), in the issuing transaction."""
+    s = certificate.snapshot
+    course = certificate.course
+    course_url = course.url or ""
+    return credential_issue(
+        reference=certificate.code,
+        recipient=Recipient(name=s["legal_name"], email=certificate.user.email),
+        achievement=AchievementInfo(
+            id=course_url if course_url.startswith("http") else settings.SITE_URL + course_url,
+            name=s["course_title"],
+            description=course.summary or s["course_title"],
+            criteria=(
+                "Completed every module and the final examination of this continuing-education course and "
+                "submitted the course evaluation."
+            ),
+            credits_available=s["ce_hours"],
+            objectives=tuple(course.objectives.values_list("key", "text")),
+        ),
+        awarded_at=certificate.completed_at,
+        replaces_reference=certificate.replaces.code if certificate.replaces_id else None,
+        now=now,
+    )
+
+
 def certificate_issue(*, certificate_id, now=None):
     """Render, store and mark issued. Safe to run any number of times: the
     row lock and the status check make every run after the first a no-op."""
@@ -130,6 +158,7 @@ def certificate_issue(*, certificate_id, now=None):
         certificate.issued_at = now
         certificate.last_error = ""
         certificate.save(update_fields=["pdf", "pdf_sha256", "status", "issued_at", "last_error"])
+        _issue_credential(certificate, now)
         CertificateEvent.objects.create(certificate=certificate, kind=CertificateEvent.Kind.ISSUED)
     return certificate
 
@@ -146,6 +175,7 @@ def certificate_send_email(*, certificate_id, now=None):
         context = {
             "certificate": certificate,
             "download_url": settings.SITE_URL + reverse("certificate_download", kwargs={"code": certificate.code}),
+            "credential_url": settings.SITE_URL + reverse("certificate_credential", kwargs={"code": certificate.code}),
             "verify_url": verification_url(certificate.code),
         }
         send_mail(
@@ -159,6 +189,38 @@ def certificate_send_email(*, certificate_id, now=None):
         Certificate.objects.filter(pk=certificate.pk).update(emailed_at=now)
         CertificateEvent.objects.create(certificate=certificate, kind=CertificateEvent.Kind.EMAILED)
     return True
+
+
+def certificate_send_change_email(*, certificate_id, kind):
+    """Tell the learner their certificate was revoked or reissued, with the
+    reason the editor gave."""
+    certificate = Certificate.objects.select_related("user").prefetch_related("events").get(pk=certificate_id)
+    replacement = None
+    if kind == "revoked":
+        reason = certificate.revoked_reason
+    else:
+        replacement = getattr(certificate, "replaced_by", None)
+        notes = [e.note for e in certificate.events.all() if e.kind == CertificateEvent.Kind.REISSUED]
+        reason = notes[-1] if notes else ""
+        if replacement is not None:
+            reason = reason.removeprefix(f"Replaced by {replacement.code}.").strip()
+    context = {
+        "certificate": certificate,
+        "reason": reason or "none given",
+        "replacement": replacement,
+        "verify_url": verification_url(certificate.code),
+    }
+    subject = (
+        f"Your certificate for {certificate.course_title} has been revoked"
+        if kind == "revoked"
+        else f"Your certificate for {certificate.course_title} has been reissued"
+    )
+    send_mail(
+        subject=subject,
+        message=render_to_string(f"certificates/email/{kind}.txt", context),
+        from_email=None,
+        recipient_list=[certificate.user.email],
+    )
 
 
 def certificate_record_failure(*, certificate_id, error):
@@ -188,9 +250,11 @@ def certificate_revoke(*, certificate, actor, reason, now=None):
         certificate.revoked_at = now or timezone.now()
         certificate.revoked_reason = reason
         certificate.save(update_fields=["status", "revoked_at", "revoked_reason"])
+        credential_revoke(reference=certificate.code, reason=reason, now=certificate.revoked_at)
         CertificateEvent.objects.create(
             certificate=certificate, kind=CertificateEvent.Kind.REVOKED, actor=actor, note=reason
         )
+        transaction.on_commit(lambda: enqueue_change_email(certificate.pk, "revoked"))
     return certificate
 
 
@@ -212,12 +276,14 @@ def certificate_reissue(*, certificate, actor, note=""):
         new = certificate_request(
             user=old.user, course=old.course, completed_at=old.completed_at, actor=actor, replaces=old, note=note
         )
+        credential_revoke(reference=old.code, reason=f"Superseded by {new.code}. {note}".strip())
         CertificateEvent.objects.create(
             certificate=old,
             kind=CertificateEvent.Kind.REISSUED,
             actor=actor,
             note=f"Replaced by {new.code}. {note}".strip(),
         )
+        transaction.on_commit(lambda: enqueue_change_email(old.pk, "reissued"))
     return new
 
 

@@ -1,15 +1,20 @@
 from allauth.account.adapter import get_adapter
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
 
+from credentials.building import credential_json
+from credentials.linkedin import add_to_profile_url
+from credentials.selectors import credential_for_reference, credential_public_status
+
 from .codes import normalize_code
 from .forms import VerifyForm
 from .models import CertificateStatus
 from .selectors import certificate_by_code, certificate_for_download, certificate_status, transcript
+from .services import verification_url
 
 VERIFY_RATE = "60/m"
 
@@ -34,6 +39,37 @@ def download(request, code):
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@never_cache
+def credential_download(request, code):
+    """The certificate's signed Open Badges credential, as a .json file."""
+    certificate = certificate_for_download(user=request.user, raw_code=code)
+    credential = certificate and credential_for_reference(certificate.code)
+    if credential is None:
+        raise Http404("No credential to download here.")
+    response = HttpResponse(credential_json(credential.document), content_type="application/ld+json")
+    response["Content-Disposition"] = f'attachment; filename="credential-{certificate.code}.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@never_cache
+def add_to_linkedin(request, code):
+    """Send the owner to LinkedIn's "add certification" form, filled in."""
+    certificate = certificate_for_download(user=request.user, raw_code=code)
+    if certificate is None or certificate.user_id != request.user.id:
+        raise Http404("No certificate here.")
+    url = add_to_profile_url(
+        name=certificate.course_title,
+        organization=certificate.snapshot.get("provider_name", ""),
+        issued=certificate.issued_at.date(),
+        cert_url=verification_url(certificate.code),
+        cert_id=certificate.code,
+    )
+    return HttpResponseRedirect(url)
 
 
 @ratelimit(key=client_ip, rate=VERIFY_RATE, block=False)
@@ -62,7 +98,14 @@ def verify(request, code):
     replacement = None
     if certificate.status == CertificateStatus.SUPERSEDED:
         replacement = getattr(certificate, "replaced_by", None)
-    return render(request, "certificates/verify.html", {"certificate": certificate, "replacement": replacement})
+    credential = credential_for_reference(certificate.code)
+    context = {
+        "certificate": certificate,
+        "replacement": replacement,
+        "credential": credential,
+        "credential_status": credential_public_status(credential) if credential else None,
+    }
+    return render(request, "certificates/verify.html", context)
 
 
 @login_required
@@ -76,6 +119,8 @@ def status(request, course_id):
     if certificate.status == CertificateStatus.ISSUED:
         body["download_url"] = reverse("certificate_download", kwargs={"code": certificate.code})
         body["verify_url"] = reverse("certificate_verify", kwargs={"code": certificate.code})
+        body["credential_url"] = reverse("certificate_credential", kwargs={"code": certificate.code})
+        body["linkedin_url"] = reverse("certificate_linkedin", kwargs={"code": certificate.code})
     return JsonResponse(body)
 
 

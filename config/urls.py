@@ -19,6 +19,7 @@ urlpatterns = [
     path("learning/", include("courses.urls")),
     path("quizzes/", include("quizzes.urls")),
     path("", include("certificates.urls")),
+    path("", include("credentials.urls")),
 ]
 
 if settings.DEBUG:

@@ -23,7 +23,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The project's apps, top floor first. An app imports only from apps below
 # it; an app above hears from one below through that app's hooks module.
 # tests/test_architecture.py enforces this list, and a new app must join it.
-PROJECT_APPS = ["home", "certificates", "courses", "quizzes", "accounts", "core"]
+PROJECT_APPS = ["home", "certificates", "credentials", "courses", "quizzes", "accounts", "core"]
 
 INSTALLED_APPS = [
     *reversed(PROJECT_APPS),
@@ -254,3 +254,12 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
     },
 }
+
+# --- Open Badges credentials (credentials/) ---------------------------------
+# The issuer profile every credential names (the URL is SITE_URL).
+CREDENTIAL_ISSUER_NAME = env_str("CREDENTIAL_ISSUER_NAME", "TRD Certify Clinical Education")
+CREDENTIAL_ISSUER_EMAIL = env_str("CREDENTIAL_ISSUER_EMAIL", "education@trd-certify.test")
+# Ed25519 secret key, multibase ("z..."; `manage.py credential_key` makes one).
+# Unset outside production: one is generated once in the file below.
+CREDENTIAL_SIGNING_KEY = env_str("CREDENTIAL_SIGNING_KEY", "")
+CREDENTIAL_SIGNING_KEY_FILE = env_str("CREDENTIAL_SIGNING_KEY_FILE", str(VAR_DIR / "credential-signing-key"))

@@ -14,6 +14,18 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names this site serves.")
 
+# Credentials are signed with a key the operator keeps (and rotates); never
+# one generated on the server's disk, which a redeploy would lose.
+CREDENTIAL_SIGNING_KEY = env_str("CREDENTIAL_SIGNING_KEY")
+try:
+    from credentials.signing import ProofError, private_key_from_multibase
+
+    private_key_from_multibase(CREDENTIAL_SIGNING_KEY or "")
+except ProofError as exc:
+    raise ImproperlyConfigured(
+        "CREDENTIAL_SIGNING_KEY must be an Ed25519 multibase secret key (manage.py credential_key makes one)."
+    ) from exc
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind that proxy every request arrives from the proxy's address, so the
 # per-IP login limits would be shared by all learners (ten failures a minute

@@ -32,6 +32,19 @@
             verify.href = body.verify_url;
             verify.textContent = "public verification page";
             code.appendChild(verify);
+            if (body.credential_url) {
+              code.appendChild(document.createTextNode(" · "));
+              var credential = document.createElement("a");
+              credential.href = body.credential_url;
+              credential.setAttribute("download", "");
+              credential.textContent = "Digital credential (.json)";
+              code.appendChild(credential);
+              code.appendChild(document.createTextNode(" · "));
+              var linkedin = document.createElement("a");
+              linkedin.href = body.linkedin_url;
+              linkedin.textContent = "Add to LinkedIn";
+              code.appendChild(linkedin);
+            }
             box.appendChild(p);
             box.appendChild(code);
             return;

@@ -15,11 +15,16 @@ from django.test import override_settings
 from config.settings import base
 
 SECRET = "x" * 64 + "-tests-only"
-NOT_APPLIED = {"SECRET_KEY", "ALLOWED_HOSTS", "INSTALLED_APPS"}
+# A throwaway Ed25519 key in multibase form (32 zero bytes as the seed), for
+# loading the production settings only; it is never applied to the test run.
+SIGNING_KEY = "z3u2RDonZ81AFKiw8QCPKcsyg8Yy2MmYQNxfBn51SS2QmMiw"
+NOT_APPLIED = {"SECRET_KEY", "ALLOWED_HOSTS", "INSTALLED_APPS", "CREDENTIAL_SIGNING_KEY"}
 
 
 def production_module():
-    with mock.patch.dict(os.environ, {"SECRET_KEY": SECRET, "ALLOWED_HOSTS": "testserver"}):
+    with mock.patch.dict(
+        os.environ, {"SECRET_KEY": SECRET, "ALLOWED_HOSTS": "testserver", "CREDENTIAL_SIGNING_KEY": SIGNING_KEY}
+    ):
         return importlib.import_module("config.settings.production")
 
 

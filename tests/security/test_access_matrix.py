@@ -17,6 +17,7 @@ from certificates.models import Certificate
 from certificates.services import certificate_issue
 from courses.models import LessonPage
 from courses.services import enrol
+from credentials.models import Credential
 from home.services import EDITORS_GROUP, ensure_editor_group
 from quizzes.models import Attempt, Quiz
 from quizzes.services import attempt_start
@@ -86,6 +87,15 @@ MATRIX = {
     "attempt_submit": Row("post", lambda w: [w.open_attempt.pk], (LOGIN, 400, 404, 404, 404), data=lambda w: {}),
     "attempt_result": Row("get", lambda w: [w.graded_attempt.pk], (LOGIN, 200, 404, 404, 404)),
     "certificate_download": Row("get", lambda w: [w.code], (LOGIN, 200, 404, 200, 200)),
+    "certificate_credential": Row("get", lambda w: [w.code], (LOGIN, 200, 404, 200, 200)),
+    # Only the learner can add their own certification to their LinkedIn profile.
+    "certificate_linkedin": Row("get", lambda w: [w.code], (LOGIN, 302, 404, 404, 404)),
+    # What verifiers need is public: the DID document, status lists, credentials by
+    # their unguessable id, and the file check.
+    "credential_did": Row("get", None, (200, 200, 200, 200, 200)),
+    "credential_status_list": Row("get", lambda w: [w.credential.status_list_id], (200, 200, 200, 200, 200)),
+    "credential_json": Row("get", lambda w: [w.credential.uuid], (200, 200, 200, 200, 200)),
+    "credential_verify_file": Row("get", None, (200, 200, 200, 200, 200)),
     # Keyed by course: each learner sees only their own certificate's status.
     "certificate_status": Row("get", lambda w: [w.completed_course.pk], (LOGIN, 200, 404, 404, 404)),
     "attempt_grants:add": Row("get", None, (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
@@ -130,6 +140,7 @@ class World:
         self.certificate = Certificate.objects.get(user=self.a)
         certificate_issue(certificate_id=self.certificate.pk)
         self.code = self.certificate.code
+        self.credential = Credential.objects.get(reference=self.code)
         self.graded_attempt = Attempt.objects.filter(user=self.a, status="graded").first()
         ensure_editor_group()
         self.editor = UserFactory(is_staff=True)

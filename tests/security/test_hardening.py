@@ -25,7 +25,7 @@ from home.services import ensure_editor_group
 from quizzes.models import Quiz
 from quizzes.services import attempt_start
 from tests.factories import UserFactory, complete_course, learner, make_course
-from tests.security.production import SECRET, production_settings
+from tests.security.production import SECRET, SIGNING_KEY, production_settings
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,7 +158,15 @@ def run_manage(*args, **env):
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=SECRET, ALLOWED_HOSTS="example.org")
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY=SECRET,
+        ALLOWED_HOSTS="example.org",
+        CREDENTIAL_SIGNING_KEY=SIGNING_KEY,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -166,13 +174,16 @@ def test_check_deploy_is_clean_with_production_settings():
 @pytest.mark.parametrize(
     "env",
     [
-        {"SECRET_KEY": "", "ALLOWED_HOSTS": "example.org"},
-        {"SECRET_KEY": "dev-" + "x" * 60, "ALLOWED_HOSTS": "example.org"},
-        {"SECRET_KEY": "too-short", "ALLOWED_HOSTS": "example.org"},
-        {"SECRET_KEY": SECRET, "ALLOWED_HOSTS": ""},
+        {"SECRET_KEY": "", "ALLOWED_HOSTS": "example.org", "CREDENTIAL_SIGNING_KEY": SIGNING_KEY},
+        {"SECRET_KEY": "dev-" + "x" * 60, "ALLOWED_HOSTS": "example.org", "CREDENTIAL_SIGNING_KEY": SIGNING_KEY},
+        {"SECRET_KEY": "too-short", "ALLOWED_HOSTS": "example.org", "CREDENTIAL_SIGNING_KEY": SIGNING_KEY},
+        {"SECRET_KEY": SECRET, "ALLOWED_HOSTS": "", "CREDENTIAL_SIGNING_KEY": SIGNING_KEY},
+        {"SECRET_KEY": SECRET, "ALLOWED_HOSTS": "example.org", "CREDENTIAL_SIGNING_KEY": ""},
+        # a public key where the secret key belongs
+        {"SECRET_KEY": SECRET, "ALLOWED_HOSTS": "example.org", "CREDENTIAL_SIGNING_KEY": "z6MkjZRZv3aez3r18pB1RB"},
     ],
 )
-def test_production_refuses_to_start_without_a_real_secret_and_hosts(env):
+def test_production_refuses_to_start_without_a_real_secret_hosts_and_signing_key(env):
     result = run_manage("check", **env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr

@@ -1,0 +1,84 @@
+"""Reads for credentials: the DID document, status lists, stored credentials,
+and verification against what this site publishes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from . import did as did_module
+from . import status_list as bitstring
+from .keys import issuer_did
+from .models import Credential, PublishedKey, StatusList
+from .services import STATUS_LIST_CACHE_KEY, publish_current_key
+from .verification import Verdict, verify_credential
+
+
+def did_document() -> dict:
+    """Every key ever used, current or retired, oldest first."""
+    keys = list(PublishedKey.objects.values_list("public_key_multibase", flat=True))
+    if not keys:  # nothing signed yet: publish the key that will sign
+        publish_current_key()
+        keys = list(PublishedKey.objects.values_list("public_key_multibase", flat=True))
+    return did_module.did_document(issuer_did(), keys)
+
+
+def status_list_document(pk: int) -> dict | None:
+    key = STATUS_LIST_CACHE_KEY.format(pk=pk)
+    document = cache.get(key)
+    if document is None:
+        document = StatusList.objects.filter(pk=pk).values_list("document", flat=True).first()
+        if document is None:
+            return None
+        cache.set(key, document, timeout=None)
+    return document
+
+
+def status_list_prefix() -> str:
+    return settings.SITE_URL + reverse("credential_status_list", kwargs={"pk": 0}).rsplit("0/", 1)[0]
+
+
+def _status_list_from_url(url: str) -> dict | None:
+    prefix = status_list_prefix()
+    tail = url[len(prefix) :].rstrip("/")
+    if not url.startswith(prefix) or not tail.isdigit() or len(tail) > 12:
+        return None
+    return status_list_document(int(tail))
+
+
+def credential_by_uuid(uuid) -> Credential | None:
+    return Credential.objects.filter(uuid=uuid).first()
+
+
+def credential_for_reference(reference: str) -> Credential | None:
+    return Credential.objects.filter(reference=reference).first()
+
+
+def credentials_for_references(references) -> dict[str, Credential]:
+    """One query for a page that lists several certificates."""
+    return {c.reference: c for c in Credential.objects.filter(reference__in=list(references)).only("uuid", "reference")}
+
+
+def credential_public_status(credential: Credential) -> str:
+    """What the published status list and the dates say: "revoked",
+    "expired" or "active" (read from the list verifiers see, not the row)."""
+    document = status_list_document(credential.status_list_id)
+    bits = bitstring.decode(document["credentialSubject"]["encodedList"])
+    if bitstring.get_bit(bits, credential.status_index):
+        return "revoked"
+    if credential.valid_until is not None and credential.valid_until <= timezone.now():
+        return "expired"
+    return "active"
+
+
+def credential_verify(document) -> Verdict:
+    """Check a credential file against the DID document and status lists
+    this site publishes, exactly as an outside verifier would."""
+    return verify_credential(
+        document,
+        did_document=did_document(),
+        load_status_list=_status_list_from_url,
+        status_list_prefix=status_list_prefix(),
+    )
