@@ -113,27 +113,41 @@ def _passed_quiz_ids(user, quiz_ids):
 class CertificateRef:
     code: str
     status: str
+    revoked_at: object = None
+
+    @property
+    def revoked(self):
+        return self.status == "revoked"
 
 
 def _enrolments_with_status(user):
     """Enrolments annotated with everything else progress needs about the
-    course as a whole, so one query replaces four."""
-    from certificates.models import CURRENT_STATUSES, Certificate
+    course as a whole, so one query replaces four.
 
-    current = Certificate.objects.filter(user=user, course=OuterRef("course_id"), status__in=CURRENT_STATUSES)
+    The certificate is the newest one, whatever its status: after a revoke the
+    pages must say so rather than fall back to "complete"; after a reissue the
+    newest is the replacement (the superseded one stays on the transcript)."""
+    from certificates.models import Certificate
+
+    current = Certificate.objects.filter(user=user, course=OuterRef("course_id")).order_by("-created_at", "-pk")
     completion = CourseCompletion.objects.filter(user=user, course=OuterRef("course_id"))
     return Enrolment.objects.filter(user=user).annotate(
         evaluated=Exists(EvaluationResponse.objects.filter(user=user, course=OuterRef("course_id"))),
         completed_at=Subquery(completion.values("completed_at")[:1]),
         certificate_code=Subquery(current.values("code")[:1]),
         certificate_status=Subquery(current.values("status")[:1]),
+        certificate_revoked_at=Subquery(current.values("revoked_at")[:1]),
     )
 
 
 def _progress(structure, enrolment, completed, passed):
     certificate = None
     if enrolment.certificate_code:
-        certificate = CertificateRef(code=enrolment.certificate_code, status=enrolment.certificate_status)
+        certificate = CertificateRef(
+            code=enrolment.certificate_code,
+            status=enrolment.certificate_status,
+            revoked_at=enrolment.certificate_revoked_at,
+        )
     return CourseProgress(
         structure=structure,
         enrolled=True,
@@ -200,7 +214,7 @@ def lesson_context(*, lesson, user):
                 if module
                 else frozenset()
             )
-    previous, following = structure.neighbours(lesson.id)
+    previous, _ = structure.neighbours(lesson.id)
     return {
         "content_version": content_version(),
         "structure": structure,
@@ -211,7 +225,9 @@ def lesson_context(*, lesson, user):
         "completed_ids": completed_ids,
         "is_completed": lesson.id in completed_ids,
         "previous": previous,
-        "next": following,
+        # Where "continue" leads: the next lesson, or the module quiz after a
+        # module's last lesson, so reading in order reaches every requirement.
+        "next_step": structure.step_after_lesson(lesson.id),
     }
 
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from django.utils import timezone
 
 from .models import Attempt, AttemptAnswer, AttemptStatus, Question, Quiz, ReviewPolicy
-from .services import is_expired, start_rules
+from .services import start_decision
 
 
 def attempt_for_owner(*, user, attempt_id):
@@ -88,18 +88,31 @@ def attempt_review(attempt):
     return review
 
 
-def quiz_overview(*, user, quiz, now=None):
-    """The start page: rules, this learner's attempts, and whether they may start."""
+def _attempts(user, quiz):
+    return list(Attempt.objects.filter(user=user, quiz=quiz).order_by("-number").defer("snapshot", "results"))
+
+
+def _enrolled(user, course_id):
+    from courses.models import Enrolment
+
+    return Enrolment.objects.filter(user=user, course_id=course_id).exists()
+
+
+def quiz_next_action(*, user, quiz, course_id, now=None):
+    """May this learner start an attempt now? (see ``services.start_decision``)"""
     now = now or timezone.now()
-    attempts = list(Attempt.objects.filter(user=user, quiz=quiz).order_by("-number").defer("snapshot", "results"))
-    open_attempt = next((a for a in attempts if a.status == AttemptStatus.IN_PROGRESS and not is_expired(a, now)), None)
+    return start_decision(quiz, enrolled=_enrolled(user, course_id), attempts=_attempts(user, quiz), now=now)
+
+
+def quiz_overview(*, user, quiz, course_id, now=None):
+    """The start page: rules, this learner's attempts, and what they may do next."""
+    now = now or timezone.now()
+    attempts = _attempts(user, quiz)
     graded = [a for a in attempts if a.status == AttemptStatus.GRADED]
     return {
         "attempts": attempts,
-        "open_attempt": open_attempt,
-        "passed": any(a.passed for a in graded),
         "best_score": max((a.score for a in graded), default=None),
-        "blocked_reason": None if open_attempt else start_rules(quiz, graded, now),
+        "decision": start_decision(quiz, enrolled=_enrolled(user, course_id), attempts=attempts, now=now),
         "pool_size": Question.objects.filter(quiz=quiz, active=True).count(),
     }
 

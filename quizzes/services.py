@@ -6,6 +6,7 @@ a replayed POST or two tabs give exactly one grade.
 """
 
 import random
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -76,6 +77,39 @@ def start_rules(quiz, prior_attempts, now):
             minutes = max(1, int((ready_at - now).total_seconds() // 60) + 1)
             return f"You can start another attempt in about {minutes} minute{'s' if minutes != 1 else ''}."
     return None
+
+
+@dataclass(frozen=True)
+class StartDecision:
+    """What the quiz and result pages offer next. ``action`` is one of
+    "enrol", "resume", "passed", "blocked" or "start"; only "start" shows a
+    button that starts an attempt, so no page offers one that would be refused."""
+
+    action: str
+    reason: str = ""
+    open_attempt_id: int | None = None
+
+    @property
+    def can_start(self):
+        return self.action == "start"
+
+
+def start_decision(quiz, *, enrolled, attempts, now):
+    """Whether this learner may start an attempt now, and if not, why.
+    ``attempts`` are all of the learner's attempts at ``quiz``, newest first.
+    The one place the pages ask; ``attempt_start`` applies the same rules."""
+    if not enrolled:
+        return StartDecision("enrol", "Enrol in the course to take this quiz.")
+    open_attempt = next((a for a in attempts if a.status == AttemptStatus.IN_PROGRESS and not is_expired(a, now)), None)
+    if open_attempt:
+        return StartDecision("resume", open_attempt_id=open_attempt.pk)
+    graded = [a for a in attempts if a.status == AttemptStatus.GRADED]
+    if any(a.passed for a in graded):
+        return StartDecision("passed", "You have passed this quiz.")
+    reason = start_rules(quiz, graded, now)
+    if reason:
+        return StartDecision("blocked", reason)
+    return StartDecision("start")
 
 
 def draw_questions(pool, count, previous_ids, rng):
