@@ -61,3 +61,16 @@ def user_data_export(*, user):
             for c in Certificate.objects.filter(user=user).order_by("created_at")
         ],
     }
+
+
+def certificates_to_download(*, user):
+    """The learner's issued certificates, for the reminder on the closure page:
+    after closing, the learner can no longer sign in to download them."""
+    from certificates.models import Certificate, CertificateStatus
+
+    return list(
+        Certificate.objects.filter(user=user, status=CertificateStatus.ISSUED)
+        .exclude(pdf="")
+        .order_by("-completed_at")
+        .only("id", "code", "snapshot", "completed_at")
+    )

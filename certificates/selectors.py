@@ -21,10 +21,26 @@ def certificate_for_download(*, user, raw_code):
 
 
 def transcript(*, user):
+    """Every certificate the learner has held, with its real status: a revoked
+    one is listed as revoked and a superseded one names its replacement, so
+    the page never claims a certificate that is no longer valid, nor hides
+    one that was. Only issued certificates count towards the hours."""
     certificates = list(
-        Certificate.objects.filter(user=user, status__in=[CertificateStatus.ISSUED, CertificateStatus.PENDING])
-        .order_by("-completed_at")
-        .only("id", "code", "status", "snapshot", "completed_at", "issued_at", "course_id")
+        Certificate.objects.filter(user=user)
+        .select_related("replaced_by")
+        .order_by("-completed_at", "-created_at")
+        .only(
+            "id",
+            "code",
+            "status",
+            "snapshot",
+            "completed_at",
+            "issued_at",
+            "revoked_at",
+            "course_id",
+            "replaced_by__code",
+            "replaced_by__status",
+        )
     )
     total = sum(float(c.ce_hours or 0) for c in certificates if c.status == CertificateStatus.ISSUED)
     return {"certificates": certificates, "total_hours": f"{total:.1f}"}
