@@ -52,3 +52,13 @@ def test_the_closure_page_lists_certificates_to_download_first(client, learner_u
     body = client.get(reverse("account_close")).content.decode()
     assert "Download your certificates first" in body
     assert reverse("certificate_download", args=[certificate.code]) in body
+
+
+def test_the_certificate_mail_greets_the_learner_by_name(learner_user, certificate, mailoutbox, settings):
+    from certificates.services import certificate_send_email
+
+    settings.SITE_URL = "https://learn.example.org"
+    assert certificate_send_email(certificate_id=certificate.pk)
+    body = mailoutbox[-1].body
+    assert body.startswith("Hello Ada Núñez,")
+    assert f"https://learn.example.org/verify/{certificate.code}/" in body
