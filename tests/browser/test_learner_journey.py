@@ -36,7 +36,7 @@ def test_learner_signs_up_completes_a_course_and_verifies_the_certificate(
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     page.locator(".site-nav").get_by_role("link", name="Sign up").click()
     page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label(re.compile(r"^Password\s*\*?$")).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
     page.get_by_role("button", name="Sign Up").click()
     expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
