@@ -62,3 +62,12 @@ def test_the_certificate_mail_greets_the_learner_by_name(learner_user, certifica
     body = mailoutbox[-1].body
     assert body.startswith("Hello Ada Núñez,")
     assert f"https://learn.example.org/verify/{certificate.code}/" in body
+
+
+def test_a_superseded_certificate_names_its_replacement_and_what_became_of_it(client, learner_user, certificate, staff):
+    new = certificate_issue(certificate_id=certificate_reissue(certificate=certificate, actor=staff, note="Name").pk)
+    certificate_revoke(certificate=new, actor=staff, reason="Approval withdrawn")
+    client.force_login(learner_user)
+    transcript = client.get(reverse("transcript")).content.decode()
+    assert f"Superseded by <code>{new.code}</code> (since revoked)" in transcript
+    assert "Total issued</th><td></td><td>0.0</td>" in transcript
