@@ -1,10 +1,12 @@
-"""Where apps above accounts add what they hold about a person to the
-learner's data export. Each app registers its sections at start-up, so the
-export grows with the house without accounts importing upward."""
+"""Where apps above accounts add what they hold about a person: sections of
+the learner's data export, and the files to keep before closing the account.
+Each app registers at start-up, so both grow with the house without
+accounts importing upward."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 ExportSection = Callable[[Any], Any]  # user -> JSON-ready data
@@ -18,3 +20,24 @@ def register_export_section(name: str, section: ExportSection) -> None:
 
 def export_sections() -> dict[str, ExportSection]:
     return dict(_sections)
+
+
+@dataclass(frozen=True)
+class Keepsake:
+    """A file the learner should download before closing the account."""
+
+    label: str
+    url: str
+    detail: str = ""
+
+
+_keepsakes: list[Callable[[Any], list[Keepsake]]] = []
+
+
+def register_keepsakes(provider: Callable[[Any], list[Keepsake]]) -> None:
+    if provider not in _keepsakes:
+        _keepsakes.append(provider)
+
+
+def keepsakes(user) -> list[Keepsake]:
+    return [item for provider in _keepsakes for item in provider(user)]

@@ -36,7 +36,23 @@ class User(AbstractUser):
     objects = UserManager()
 
     def __str__(self):
-        return self.get_full_name() or f"User {self.pk}"
+        return self.display_name
+
+    @property
+    def display_name(self):
+        """How the site addresses the person: the name on their profile, else
+        the name on the account, else the part of the e-mail before the @.
+        Never "User 2": messages, e-mails and the admin all use this."""
+        try:
+            legal_name = self.profile.legal_name
+        except LearnerProfile.DoesNotExist:
+            legal_name = ""
+        name = legal_name or self.get_full_name()
+        if name:
+            return name
+        if self.email:
+            return self.email.split("@", 1)[0]
+        return "Closed account" if self.closed_at else f"Account {self.pk}"
 
 
 class Profession(models.TextChoices):

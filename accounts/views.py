@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from .forms import CloseAccountForm, LearnerProfileForm
+from .hooks import keepsakes
 from .models import LearnerProfile
 from .selectors import user_data_export
 from .services import account_close, profile_save
@@ -52,15 +53,14 @@ def data_export_view(request):
 @sensitive_post_parameters("password")
 def close_account_view(request):
     form = CloseAccountForm(request.POST or None, user=request.user)
-    if request.method == "POST":
-        if form.is_valid():
-            user = request.user
-            logout(request)
-            account_close(user=user)
-            messages.info(request, "Your account is closed. Your certificates remain verifiable.")
-            return redirect("/")
-        return render(request, "accounts/close_account.html", {"form": form}, status=400)
-    return render(request, "accounts/close_account.html", {"form": form})
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        account_close(user=user)
+        messages.info(request, "Your account is closed. Your certificates remain verifiable.")
+        return redirect("/")
+    context = {"form": form, "keepsakes": keepsakes(request.user)}
+    return render(request, "accounts/close_account.html", context, status=400 if form.errors else 200)
 
 
 class _InvalidFormIs400:

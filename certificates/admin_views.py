@@ -8,7 +8,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .forms import ReissueForm, RevokeForm
-from .models import Certificate
+from .models import Certificate, CertificateSettings, provider_details_missing
 from .services import CertificateError, certificate_reissue, certificate_revoke
 
 
@@ -41,6 +41,8 @@ class CertificateManageView(WagtailAdminTemplateMixin, TemplateView):
             can_manage=can_manage,
             revoke_form=kwargs.get("revoke_form") or RevokeForm(),
             reissue_form=kwargs.get("reissue_form") or ReissueForm(),
+            confirm_revoke=kwargs.get("confirm_revoke"),
+            missing_provider_details=provider_details_missing(CertificateSettings.for_request(self.request)),
         )
         return context
 
@@ -55,6 +57,10 @@ class CertificateManageView(WagtailAdminTemplateMixin, TemplateView):
         form = form_class(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(**{f"{action}_form": form}), status=400)
+        if action == "revoke" and not form.cleaned_data["confirmed"]:
+            # Revoking cannot be undone (only a reissue replaces it): say what
+            # will happen and ask once more before doing it.
+            return self.render_to_response(self.get_context_data(confirm_revoke=form))
         try:
             if action == "revoke":
                 certificate_revoke(certificate=self.certificate, actor=request.user, reason=form.cleaned_data["reason"])

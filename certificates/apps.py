@@ -6,7 +6,7 @@ class CertificatesConfig(AppConfig):
     verbose_name = "Certificates"
 
     def ready(self):
-        from accounts.hooks import register_export_section
+        from accounts.hooks import register_export_section, register_keepsakes
         from courses.hooks import EnrolmentAttachment, attach_to_enrolments, on_course_completed
 
         from . import selectors, services
@@ -20,3 +20,4 @@ class CertificatesConfig(AppConfig):
             )
         )
         register_export_section("certificates", selectors.export_certificates)
+        register_keepsakes(selectors.closure_keepsakes)

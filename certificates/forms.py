@@ -12,6 +12,8 @@ class VerifyForm(forms.Form):
 
 class RevokeForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+    # Set only by the confirmation page: the first submit asks "are you sure?".
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class ReissueForm(forms.Form):

@@ -92,16 +92,38 @@ class CertificateEvent(models.Model):
         ordering = ["at", "pk"]
 
 
+# The values a fresh installation starts with. They print as placeholders, so
+# the admin warns until someone with the provider's real details replaces them.
+PLACEHOLDER_PROVIDER_NAME = "TRD Certify Clinical Education"
+PLACEHOLDER_SIGNATORY_NAME = "Education Director"
+PLACEHOLDER_SIGNATORY_TITLE = "Director of Clinical Education"
+
+
+def provider_details_missing(settings):
+    """Which provider details are still unset or placeholders, as phrases for
+    the admin's warning; empty once all are real."""
+    checks = [
+        ("the provider's name", settings.provider_name, PLACEHOLDER_PROVIDER_NAME),
+        ("the provider's address", settings.provider_address, ""),
+        ("the signatory's name", settings.signatory_name, PLACEHOLDER_SIGNATORY_NAME),
+        ("the signatory's title", settings.signatory_title, PLACEHOLDER_SIGNATORY_TITLE),
+    ]
+    return [label for label, value, placeholder in checks if not value.strip() or value.strip() == placeholder]
+
+
 @register_setting(icon="doc-full")
 class CertificateSettings(BaseSiteSetting):
     """What every new certificate prints about the provider."""
 
-    provider_name = models.CharField(max_length=200, default="TRD Certify Clinical Education")
+    provider_name = models.CharField(max_length=200, default=PLACEHOLDER_PROVIDER_NAME)
+    provider_address = models.TextField(
+        blank=True, help_text="The CE provider's postal address, as accrediting bodies require on records."
+    )
     accreditation_statement = models.TextField(
         blank=True, help_text="Printed when the course has no statement of its own."
     )
-    signatory_name = models.CharField(max_length=150, default="Education Director")
-    signatory_title = models.CharField(max_length=150, default="Director of Clinical Education")
+    signatory_name = models.CharField(max_length=150, default=PLACEHOLDER_SIGNATORY_NAME)
+    signatory_title = models.CharField(max_length=150, default=PLACEHOLDER_SIGNATORY_TITLE)
     signature_image = models.ForeignKey(
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -109,6 +131,7 @@ class CertificateSettings(BaseSiteSetting):
 
     panels = [
         FieldPanel("provider_name"),
+        FieldPanel("provider_address"),
         FieldPanel("accreditation_statement"),
         MultiFieldPanel(
             [FieldPanel("signatory_name"), FieldPanel("signatory_title"), FieldPanel("signature_image")],

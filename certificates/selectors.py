@@ -1,9 +1,11 @@
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
+from django.utils.formats import date_format
 
 from .codes import normalize_code
-from .models import CURRENT_STATUSES, Certificate, CertificateStatus
+from .models import Certificate, CertificateStatus
 
 
 def certificate_by_code(raw_code):
@@ -25,10 +27,26 @@ def certificate_for_download(*, user, raw_code):
 
 
 def transcript(*, user):
+    """Every certificate the learner has held, with its real status: a revoked
+    one is listed as revoked and a superseded one names its replacement, so
+    the page never claims a certificate that is no longer valid, nor hides
+    one that was. Only issued certificates count towards the hours."""
     certificates = list(
-        Certificate.objects.filter(user=user, status__in=[CertificateStatus.ISSUED, CertificateStatus.PENDING])
-        .order_by("-completed_at")
-        .only("id", "code", "status", "snapshot", "completed_at", "issued_at", "course_id")
+        Certificate.objects.filter(user=user)
+        .select_related("replaced_by")
+        .order_by("-completed_at", "-created_at")
+        .only(
+            "id",
+            "code",
+            "status",
+            "snapshot",
+            "completed_at",
+            "issued_at",
+            "revoked_at",
+            "course_id",
+            "replaced_by__code",
+            "replaced_by__status",
+        )
     )
     total = sum(float(c.ce_hours or 0) for c in certificates if c.status == CertificateStatus.ISSUED)
     return {"certificates": certificates, "total_hours": f"{total:.1f}"}
@@ -51,22 +69,32 @@ __all__ = ["certificate_by_code", "certificate_for_download", "certificate_statu
 class CertificateRef:
     code: str
     status: str
+    revoked_at: object = None
+
+    @property
+    def revoked(self):
+        return self.status == CertificateStatus.REVOKED
 
 
 def enrolment_certificate_annotations(user):
-    """The learner's current certificate for each enrolment's course, as
-    subqueries inside courses' one enrolment query (see courses/hooks.py)."""
-    current = Certificate.objects.filter(user=user, course=OuterRef("course_id"), status__in=CURRENT_STATUSES)
+    """The learner's newest certificate for each enrolment's course, whatever
+    its status, as subqueries inside courses' one enrolment query (see
+    courses/hooks.py): after a revoke the pages must say so rather than fall
+    back to "complete"; after a reissue the newest is the replacement."""
+    newest = Certificate.objects.filter(user=user, course=OuterRef("course_id")).order_by("-created_at", "-pk")
     return {
-        "certificate_code": Subquery(current.values("code")[:1]),
-        "certificate_status": Subquery(current.values("status")[:1]),
+        "certificate_code": Subquery(newest.values("code")[:1]),
+        "certificate_status": Subquery(newest.values("status")[:1]),
+        "certificate_revoked_at": Subquery(newest.values("revoked_at")[:1]),
     }
 
 
 def enrolment_certificate(row):
     if not row.certificate_code:
         return None
-    return CertificateRef(code=row.certificate_code, status=row.certificate_status)
+    return CertificateRef(
+        code=row.certificate_code, status=row.certificate_status, revoked_at=row.certificate_revoked_at
+    )
 
 
 def export_certificates(user):
@@ -82,4 +110,26 @@ def export_certificates(user):
             "printed_name": c.learner_name,
         }
         for c in Certificate.objects.filter(user=user).order_by("created_at")
+    ]
+
+
+def closure_keepsakes(user):
+    """The learner's issued certificate PDFs, listed on the account-closure page
+    (registered with accounts in CertificatesConfig.ready): after closing, the
+    learner can no longer sign in to download them."""
+    from accounts.hooks import Keepsake
+
+    certificates = (
+        Certificate.objects.filter(user=user, status=CertificateStatus.ISSUED)
+        .exclude(pdf="")
+        .order_by("-completed_at")
+        .only("id", "code", "snapshot", "completed_at")
+    )
+    return [
+        Keepsake(
+            label=f"{c.course_title} (PDF)",
+            url=reverse("certificate_download", args=[c.code]),
+            detail=f"completed {date_format(c.completed_at, 'j M Y')} · code {c.code}",
+        )
+        for c in certificates
     ]

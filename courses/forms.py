@@ -18,11 +18,19 @@ class EvaluationForm(forms.Form):
         for q in self.questions:
             if q.kind == "likert":
                 field = forms.ChoiceField(
-                    label=q.text, choices=LIKERT_CHOICES, widget=forms.RadioSelect, required=q.required
+                    label=q.text,
+                    choices=LIKERT_CHOICES,
+                    widget=forms.RadioSelect,
+                    required=q.required,
+                    error_messages={"required": "Choose one of the five answers."},
                 )
             else:
                 field = forms.CharField(
-                    label=q.text, required=q.required, max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+                    label=q.text,
+                    required=q.required,
+                    max_length=4000,
+                    widget=forms.Textarea(attrs={"rows": 4}),
+                    error_messages={"required": "Write an answer to this question."},
                 )
             self.fields[q.key] = field
 

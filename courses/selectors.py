@@ -189,7 +189,7 @@ def lesson_context(*, lesson, user):
                 if module
                 else frozenset()
             )
-    previous, following = structure.neighbours(lesson.id)
+    previous, _ = structure.neighbours(lesson.id)
     return {
         "content_version": content_version(),
         "structure": structure,
@@ -200,7 +200,9 @@ def lesson_context(*, lesson, user):
         "completed_ids": completed_ids,
         "is_completed": lesson.id in completed_ids,
         "previous": previous,
-        "next": following,
+        # Where "continue" leads: the next lesson, or the module quiz after a
+        # module's last lesson, so reading in order reaches every requirement.
+        "next_step": structure.step_after_lesson(lesson.id),
     }
 
 

@@ -6,6 +6,7 @@ Building it takes five queries; it is cached under the content version
 
 from dataclasses import dataclass, field
 
+from django.urls import reverse
 from wagtail.models import Page
 
 from core.caching import cached
@@ -33,6 +34,15 @@ class ModuleRef:
     quiz_id: int | None
     quiz_title: str
     objectives: tuple = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """Where a learner goes next: a lesson, a quiz or the course evaluation."""
+
+    kind: str
+    title: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,51 @@ class CourseStructure:
         previous = lessons[index - 1] if index > 0 else None
         following = lessons[index + 1] if index + 1 < len(lessons) else None
         return previous, following
+
+    def _module_start(self, module):
+        """A module begins with its first lesson, or its quiz if it has none."""
+        if module.lessons:
+            first = module.lessons[0]
+            return Step("lesson", first.title, first.url)
+        if module.quiz_id:
+            return Step("quiz", module.quiz_title, reverse("quiz_detail", args=[module.quiz_id]))
+        return None
+
+    def _after_module(self, module_id):
+        """What follows a module: the next module, then the final examination,
+        then the course evaluation."""
+        index = next(i for i, m in enumerate(self.modules) if m.id == module_id)
+        for module in self.modules[index + 1 :]:
+            step = self._module_start(module)
+            if step:
+                return step
+        if self.final_exam_id:
+            return Step("quiz", self.final_exam_title, reverse("quiz_detail", args=[self.final_exam_id]))
+        return Step("evaluation", "Course evaluation", reverse("course_evaluation", args=[self.id]))
+
+    def step_after_lesson(self, lesson_id):
+        """The next thing to do after reading a lesson, in the order the course
+        requires it: the module's next lesson, else its quiz, else what
+        follows the module."""
+        ref = self.lessons_by_id.get(lesson_id)
+        if ref is None:
+            return None
+        module = self.module(ref.module_id)
+        index = next(i for i, lesson in enumerate(module.lessons) if lesson.id == lesson_id)
+        if index + 1 < len(module.lessons):
+            following = module.lessons[index + 1]
+            return Step("lesson", following.title, following.url)
+        if module.quiz_id:
+            return Step("quiz", module.quiz_title, reverse("quiz_detail", args=[module.quiz_id]))
+        return self._after_module(module.id)
+
+    def step_after_quiz(self, quiz_id):
+        """After a module quiz, the next module (or the final examination);
+        after the final examination, the course evaluation."""
+        if quiz_id == self.final_exam_id:
+            return Step("evaluation", "Course evaluation", reverse("course_evaluation", args=[self.id]))
+        module = next((m for m in self.modules if m.quiz_id == quiz_id), None)
+        return self._after_module(module.id) if module else None
 
 
 def _site_relative_url(page, root_url_path):

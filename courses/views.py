@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods, require_POST
 
 from .forms import EvaluationForm
 from .models import CoursePage, LessonPage
@@ -24,14 +26,25 @@ def dashboard_view(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def enrol_view(request, course_id):
+    """GET asks to confirm (where "Sign up to enrol" and the profile detour
+    lead, so the intent survives both); POST enrols. Without a profile the
+    learner goes to fill it in and comes back here, one click from enrolled."""
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    here = reverse("course_enrol", args=[course.pk])
+    if request.method == "GET":
+        if not hasattr(request.user, "profile"):
+            messages.info(request, f"Complete your profile (your name on certificates) to enrol in {course.title}.")
+            return redirect(f"{reverse('profile')}?{urlencode({'next': here})}")
+        if course_outline(course=course, user=request.user).enrolled:
+            return redirect(course.url)
+        return render(request, "courses/enrol.html", {"course": course})
     try:
         enrol(user=request.user, course=course)
     except ProfileRequired as exc:
         messages.warning(request, str(exc))
-        return redirect(f"{_profile_url()}?next={course.url}")
+        return redirect(f"{reverse('profile')}?{urlencode({'next': here})}")
     messages.success(request, f"You are enrolled in {course.title}.")
     return redirect(course.url)
 

@@ -8,6 +8,7 @@ so every rule can be tested without a request or a row.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -42,6 +43,46 @@ def start_refusal(quiz, prior_attempts, now: datetime, extra_attempts: int = 0) 
             minutes = max(1, int((ready_at - now).total_seconds() // 60) + 1)
             return f"You can start another attempt in about {minutes} minute{'s' if minutes != 1 else ''}."
     return None
+
+
+@dataclass(frozen=True)
+class StartDecision:
+    """What the quiz and result pages offer next. ``action`` is one of
+    "enrol", "resume", "passed", "blocked" or "start"; only "start" shows a
+    button that starts an attempt, so no page offers one that would be refused."""
+
+    action: str
+    reason: str = ""
+    open_attempt_id: int | None = None
+
+    @property
+    def can_start(self):
+        return self.action == "start"
+
+
+MSG_PASSED = "You have passed this quiz."
+
+
+def start_decision(quiz, *, refusal: str | None, attempts, now: datetime, extra_attempts: int = 0) -> StartDecision:
+    """Whether this learner may start an attempt now, and if not, why: the one
+    place the pages ask; ``attempt_start`` applies the same rules.
+    ``refusal`` is the host's reason the learner may not take the course's
+    quizzes at all (not enrolled); ``attempts`` are all of the learner's
+    attempts at ``quiz``, newest first."""
+    if refusal:
+        return StartDecision("enrol", refusal)
+    open_attempt = next(
+        (a for a in attempts if a.status == "in_progress" and not is_expired(a.deadline, now)), None
+    )
+    if open_attempt:
+        return StartDecision("resume", open_attempt_id=open_attempt.pk)
+    graded = [a for a in attempts if a.status == "graded"]
+    if any(a.passed for a in graded):
+        return StartDecision("passed", MSG_PASSED)
+    reason = start_refusal(quiz, graded, now, extra_attempts)
+    if reason:
+        return StartDecision("blocked", reason)
+    return StartDecision("start")
 
 
 def draw_questions(pool, count: int, previous_ids, rng):

@@ -6,9 +6,8 @@ from collections import defaultdict
 from django.db.models import Sum
 from django.utils import timezone
 
-from . import rules
+from . import hooks, rules
 from .models import Attempt, AttemptAnswer, AttemptGrant, AttemptStatus, Question, Quiz, ReviewPolicy
-from .rules import is_expired, start_refusal
 
 
 def attempt_for_owner(*, user, attempt_id):
@@ -101,25 +100,39 @@ def attempt_review(attempt, level=rules.REVIEW_FULL):
 
 
 def extra_attempts(*, user, quiz) -> int:
-    """Attempts editors granted this learner on top of the quiz's limit."""
+    """Attempts editors granted this learner on top of the quiz's limit (no
+    query for a quiz without a limit)."""
+    if not quiz.max_attempts:
+        return 0
     return AttemptGrant.objects.filter(user=user, quiz=quiz).aggregate(n=Sum("extra_attempts"))["n"] or 0
 
 
-def quiz_overview(*, user, quiz, now=None):
-    """The start page: rules, this learner's attempts, and whether they may start."""
+def _attempts(user, quiz):
+    return list(Attempt.objects.filter(user=user, quiz=quiz).order_by("-number").defer("snapshot", "results"))
+
+
+def _decision(*, user, quiz, course_id, attempts, extra, now):
+    refusal = hooks.host().refusal(user=user, course_id=course_id)
+    return rules.start_decision(quiz, refusal=refusal, attempts=attempts, now=now, extra_attempts=extra)
+
+
+def quiz_next_action(*, user, quiz, course_id, now=None):
+    """May this learner start an attempt now? (see ``rules.start_decision``)"""
     now = now or timezone.now()
-    attempts = list(Attempt.objects.filter(user=user, quiz=quiz).order_by("-number").defer("snapshot", "results"))
-    open_attempt = next(
-        (a for a in attempts if a.status == AttemptStatus.IN_PROGRESS and not is_expired(a.deadline, now)), None
-    )
+    extra = extra_attempts(user=user, quiz=quiz)
+    return _decision(user=user, quiz=quiz, course_id=course_id, attempts=_attempts(user, quiz), extra=extra, now=now)
+
+
+def quiz_overview(*, user, quiz, course_id, now=None):
+    """The start page: rules, this learner's attempts, and what they may do next."""
+    now = now or timezone.now()
+    attempts = _attempts(user, quiz)
     graded = [a for a in attempts if a.status == AttemptStatus.GRADED]
-    extra = extra_attempts(user=user, quiz=quiz) if quiz.max_attempts else 0
+    extra = extra_attempts(user=user, quiz=quiz)
     return {
         "attempts": attempts,
-        "open_attempt": open_attempt,
-        "passed": any(a.passed for a in graded),
         "best_score": max((a.score for a in graded), default=None),
-        "blocked_reason": None if open_attempt else start_refusal(quiz, graded, now, extra),
+        "decision": _decision(user=user, quiz=quiz, course_id=course_id, attempts=attempts, extra=extra, now=now),
         "attempts_allowed": rules.attempts_allowed(quiz, extra),
         "pool_size": Question.objects.filter(quiz=quiz, active=True).count(),
     }

@@ -37,8 +37,14 @@ def _owned_attempt_or_404(request, attempt_id):
 @never_cache
 def quiz_detail(request, quiz_id):
     quiz = _quiz_or_404(quiz_id)
-    context = {"quiz": quiz, "course": _course_for(quiz), **selectors.quiz_overview(user=request.user, quiz=quiz)}
-    return render(request, "quizzes/quiz_detail.html", context)
+    return render(request, "quizzes/quiz_detail.html", _overview_context(request, quiz))
+
+
+def _overview_context(request, quiz):
+    course = _course_for(quiz)
+    overview = selectors.quiz_overview(user=request.user, quiz=quiz, course_id=course.id)
+    next_step = course.step_after_quiz(quiz.id) if overview["decision"].action == "passed" else None
+    return {"quiz": quiz, "course": course, "next_step": next_step, **overview}
 
 
 @login_required
@@ -49,8 +55,7 @@ def attempt_start_view(request, quiz_id):
         attempt = services.attempt_start(user=request.user, quiz=quiz)
     except services.QuizError as exc:
         messages.error(request, str(exc))
-        context = {"quiz": quiz, "course": _course_for(quiz), **selectors.quiz_overview(user=request.user, quiz=quiz)}
-        return render(request, "quizzes/quiz_detail.html", context, status=http_status(exc))
+        return render(request, "quizzes/quiz_detail.html", _overview_context(request, quiz), status=http_status(exc))
     return redirect("attempt_detail", attempt_id=attempt.pk)
 
 
@@ -140,7 +145,9 @@ def attempt_result(request, attempt_id):
     attempt = _owned_attempt_or_404(request, attempt_id)
     if attempt.is_open:
         return redirect("attempt_detail", attempt_id=attempt.pk)
-    passed_quiz = attempt.passed or selectors.user_has_passed(request.user, attempt.quiz_id)
+    course = _course_for(attempt.quiz)
+    decision = selectors.quiz_next_action(user=request.user, quiz=attempt.quiz, course_id=course.id)
+    passed_quiz = decision.action == "passed"
     level = selectors.review_level(attempt, passed_quiz)
     return render(
         request,
@@ -148,7 +155,9 @@ def attempt_result(request, attempt_id):
         {
             "attempt": attempt,
             "quiz": attempt.quiz,
-            "course": _course_for(attempt.quiz),
+            "course": course,
+            "decision": decision,
+            "next_step": course.step_after_quiz(attempt.quiz_id) if passed_quiz else None,
             "review_level": level,
             "review": selectors.attempt_review(attempt, level) if level != rules.REVIEW_NONE else None,
             "question_count": len(attempt.snapshot["questions"]),

@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 
-from .env import cache_from_url, env_bool, env_int, env_list, env_str
+from .env import cache_from_url, env_bool, env_int, env_list, env_site_url, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -176,8 +176,11 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "TRD Certify <no-reply@trd-certify.test>")
 
 WAGTAIL_SITE_NAME = "TRD Certify"
-WAGTAILADMIN_BASE_URL = env_str("SITE_URL", "http://localhost:8000")
-SITE_URL = WAGTAILADMIN_BASE_URL.rstrip("/")
+# The address `make run` serves (Procfile.dev's runserver), so links in
+# development e-mails open in the session the learner is signed in to.
+DEV_SITE_URL = "http://127.0.0.1:8000"
+SITE_URL = env_site_url(DEV_SITE_URL)
+WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
 # Larger images are dropped by the certificate renderer anyway.

@@ -47,3 +47,13 @@ def cache_from_url(url):
     if url.startswith("dummy://"):
         return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
     raise ImproperlyConfigured(f"CACHE_URL scheme not supported: {url.split(':', 1)[0]!r}")
+
+
+def env_site_url(default):
+    """The one canonical address of the site, without a trailing slash: QR
+    codes, e-mailed links (the project's and allauth's) and the admin's own
+    links are all built from it."""
+    value = env_str("SITE_URL", default).rstrip("/")
+    if not value.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(f"SITE_URL must start with http:// or https://, got {value!r}")
+    return value

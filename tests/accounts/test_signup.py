@@ -73,5 +73,6 @@ def test_profile_errors_name_the_field(client):
     response = client.post(reverse("profile"), {"legal_name": "Bad\u0007Name", "profession": "wizard"})
     assert response.status_code == 400
     body = response.content.decode()
-    assert "Legal name: Remove invisible or control characters" in body
-    assert "Profession: Select a valid choice." in body
+    # Each error sits in its own field's block, tied to the input by its id.
+    assert re.search(r'<label for="id_legal_name">.*?id="id_legal_name_error">Remove invisible or control', body, re.S)
+    assert re.search(r'<label for="id_profession">.*?id="id_profession_error">Select a valid choice.', body, re.S)

@@ -93,6 +93,11 @@ def test_editor_publishes_a_lesson_adds_a_question_and_revokes_a_certificate(sit
     reason = "Issued in error: the evaluation was submitted by someone else."
     editor_page.get_by_role("textbox", name="Reason").fill(reason)
     editor_page.get_by_role("button", name="Revoke certificate").click()
+    # Nothing changes until the editor confirms.
+    expect(editor_page.get_by_role("heading", name=f"Revoke certificate {certificate.code}?")).to_be_visible()
+    certificate.refresh_from_db()
+    assert certificate.status == CertificateStatus.ISSUED
+    editor_page.get_by_role("button", name=f"Yes, revoke {certificate.code}").click()
     expect(editor_page.get_by_text(f"Certificate {certificate.code} revoked.")).to_be_visible()
     certificate.refresh_from_db()
     assert certificate.status == CertificateStatus.REVOKED and certificate.revoked_reason == reason

@@ -6,6 +6,7 @@ from wagtail.test.utils import WagtailPageTestCase
 from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
 from courses.services import enrol
 from home.models import HomePage
+from quizzes.models import Quiz
 from tests.factories import learner, make_course
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +59,9 @@ def test_enrolled_learner_reads_lesson_with_navigation(client, course, enrolled)
     body = response.content.decode()
     assert "Lesson text." in body
     assert 'rel="prev"' in body and "Lesson 1.1" in body
-    assert 'rel="next"' in body and "Lesson 2.1" in body
+    # The module's last lesson leads to the module's quiz, not the next module.
+    quiz = Quiz.objects.get(module=ModulePage.objects.child_of(course).first())
+    assert f'href="/quizzes/{quiz.pk}/" rel="next"' in body
     assert 'aria-label="Breadcrumb"' in body
 
 

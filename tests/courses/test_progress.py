@@ -78,7 +78,11 @@ def test_evaluation_form_names_the_missing_field(client, course, learner_user):
     client.force_login(learner_user)
     response = client.post(reverse("course_evaluation", args=[course.pk]), {"comments": "x"})
     assert response.status_code == 400
-    assert "Relevant to my practice.: This field is required." in response.content.decode()
+    # Under its question (see test_evaluation_errors), without repeating it.
+    assert (
+        '<p class="field-error" id="id_relevance_error">Choose one of the five answers.</p>'
+        in response.content.decode()
+    )
     assert not CourseCompletion.objects.exists()
 
 
