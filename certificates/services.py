@@ -163,6 +163,25 @@ def certificate_issue(*, certificate_id, now=None):
     return certificate
 
 
+def certificate_credentials_backfill(*, now=None):
+    """Issue the credential of every issued certificate that has none (those
+    issued before credentials existed). Idempotent; returns how many."""
+    from credentials.models import Credential
+
+    now = now or timezone.now()
+    ids = list(
+        Certificate.objects.filter(status=CertificateStatus.ISSUED)
+        .exclude(code__in=Credential.objects.values("reference"))
+        .values_list("id", flat=True)
+    )
+    for certificate_id in ids:
+        with transaction.atomic():
+            certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+            if certificate.status == CertificateStatus.ISSUED:
+                _issue_credential(certificate, now)
+    return len(ids)
+
+
 def certificate_send_email(*, certificate_id, now=None):
     """E-mail the learner once. The lock and ``emailed_at`` make a repeated
     run a no-op; a crash between sending and committing can repeat the mail

@@ -75,3 +75,18 @@ def test_reissue_revokes_the_old_credential_and_the_new_one_keeps_the_award_date
     assert new.document["relatedResource"][0]["id"].endswith(reverse("credential_json", kwargs={"uuid": old.uuid}))
     assert credential_verify(new.document).valid
     assert not credential_verify(old.document).valid
+
+
+def test_certificates_issued_before_credentials_get_one_from_the_backfill(certificate):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    Credential.objects.filter(reference=certificate.code).delete()  # as before credentials existed
+    out = StringIO()
+    call_command("issue_missing_credentials", stdout=out)
+    assert out.getvalue().strip() == "Issued 1 credential(s)."
+    assert credential_verify(Credential.objects.get(reference=certificate.code).document).valid
+    out = StringIO()
+    call_command("issue_missing_credentials", stdout=out)
+    assert out.getvalue().strip() == "Issued 0 credential(s)."
