@@ -7,9 +7,12 @@ from django.db import models
 from django.db.models import Q
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.models import Orderable
 from wagtail.search import index
+
+from .forms import ChoicesPanel, QuestionForm
+from .item_rules import item_problems
 
 
 class ReviewPolicy(models.TextChoices):
@@ -110,17 +113,23 @@ class Question(ClusterableModel, index.Indexed):
         FieldPanel("quiz"),
         FieldRowPanel([FieldPanel("key"), FieldPanel("type"), FieldPanel("active")]),
         FieldPanel("stem"),
-        InlinePanel("choices", heading="Choices", min_num=2, max_num=8),
+        ChoicesPanel("choices", heading="Choices", min_num=2, max_num=8),
         FieldPanel("explanation"),
         FieldRowPanel([FieldPanel("objective"), FieldPanel("source")]),
     ]
     search_fields = [index.SearchField("stem"), index.AutocompleteField("key"), index.FilterField("quiz")]
+    base_form_class = QuestionForm
 
     class Meta:
         ordering = ["quiz", "sort_order", "pk"]
 
     def __str__(self):
         return f"{self.key}: {self.stem[:80]}"
+
+    def rule_problems(self):
+        """The item rules applied to the choices as they stand on this
+        instance (unsaved inline choices included)."""
+        return item_problems(type=self.type, choices=self.choices.all())
 
 
 class Choice(Orderable):
