@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -126,6 +126,13 @@ class Question(ClusterableModel, index.Indexed):
     def __str__(self):
         return f"{self.key}: {self.stem[:80]}"
 
+    def save(self, *args, **kwargs):
+        # The question row and its inline choices commit together: the item
+        # rules trigger (migration 0002) checks them at commit, and in
+        # autocommit the row alone would be checked before its choices exist.
+        with transaction.atomic():
+            return super().save(*args, **kwargs)
+
     def rule_problems(self):
         """The item rules applied to the choices as they stand on this
         instance (unsaved inline choices included)."""
@@ -195,3 +202,22 @@ class AttemptAnswer(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["attempt", "question_id"], name="one_answer_per_question")]
+
+
+class QuizStatistics(models.Model):
+    """The item-analysis report of a quiz, computed by a Celery task
+    (quizzes.statistics_services) and stored, so opening the report reads
+    one row however many attempts there are."""
+
+    quiz = models.OneToOneField(Quiz, on_delete=models.CASCADE, related_name="statistics")
+    computed_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_id = models.BigIntegerField(default=0, help_text="Newest graded attempt included.")
+    seconds = models.FloatField(default=0, help_text="How long the computation took.")
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name_plural = "quiz statistics"
+
+    def __str__(self):
+        return f"Statistics of quiz {self.quiz_id} ({self.attempts} attempts)"

@@ -15,6 +15,7 @@ from django.utils import timezone
 from .answers import InvalidAnswer, index_snapshot, parse_form, parse_selection, unanswered
 from .grading import grade
 from .models import Attempt, AttemptAnswer, AttemptStatus, Question
+from .statistics_services import quiz_statistics_schedule
 
 _sysrandom = random.SystemRandom()
 
@@ -190,6 +191,7 @@ def _finalize_locked(attempt, answers, now, timed_out):
     attempt.results = result.as_json()
     attempt.timed_out = timed_out
     attempt.save(update_fields=["status", "submitted_at", "score", "passed", "results", "timed_out"])
+    quiz_statistics_schedule(quiz_id=attempt.quiz_id)  # debounced, after commit
     if result.passed:
         from courses.services import course_completion_check
 

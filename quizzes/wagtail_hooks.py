@@ -5,8 +5,9 @@ from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .admin_views import QuizReportIndexView, QuizReportView
+from .admin_views import QuizReportIndexView
 from .models import Question, Quiz
+from .statistics_admin import QuizStatisticsReportView, refresh_statistics
 
 
 class QuizViewSet(SnippetViewSet):
@@ -40,13 +41,14 @@ register_snippet(QuizGroup)
 def quiz_report_urls():
     return [
         path("quiz-reports/", QuizReportIndexView.as_view(), name="quiz_report_index"),
-        path("quiz-reports/<int:pk>/", QuizReportView.as_view(), name="quiz_report"),
+        path("quiz-reports/<int:pk>/", QuizStatisticsReportView.as_view(), name="quiz_report"),
+        path("quiz-reports/<int:pk>/refresh/", refresh_statistics, name="quiz_statistics_refresh"),
     ]
 
 
 @hooks.register("register_reports_menu_item")
 def quiz_reports_menu_item():
-    return MenuItem("Quiz item analysis", reverse("quiz_report_index"), icon_name="list-ol", order=700)
+    return MenuItem("Quiz item statistics", reverse("quiz_report_index"), icon_name="list-ol", order=700)
 
 
 @hooks.register("register_snippet_listing_buttons")

@@ -88,6 +88,7 @@ MATRIX = {
     "certificate_status": Row("get", lambda w: [w.completed_course.pk], (LOGIN, 200, 404, 404, 404)),
     "quiz_report_index": Row("get", None, (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
     "quiz_report": Row("get", lambda w: [w.quiz.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
+    "quiz_statistics_refresh": Row("post", lambda w: [w.quiz.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 302, 302)),
     "certificate_manage": Row("get", lambda w: [w.certificate.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
 }
 
