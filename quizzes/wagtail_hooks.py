@@ -6,6 +6,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .admin_views import QuizReportIndexView
+from .interchange.admin_views import BankImportView, bank_download, bank_import_confirm
 from .models import Question, Quiz
 from .statistics_admin import QuizStatisticsReportView, refresh_statistics
 
@@ -43,6 +44,9 @@ def quiz_report_urls():
         path("quiz-reports/", QuizReportIndexView.as_view(), name="quiz_report_index"),
         path("quiz-reports/<int:pk>/", QuizStatisticsReportView.as_view(), name="quiz_report"),
         path("quiz-reports/<int:pk>/refresh/", refresh_statistics, name="quiz_statistics_refresh"),
+        path("quiz-bank/<int:pk>/import/", BankImportView.as_view(), name="quiz_bank_import"),
+        path("quiz-bank/<int:pk>/import/confirm/", bank_import_confirm, name="quiz_bank_import_confirm"),
+        path("quiz-bank/<int:pk>/export/<str:fmt>/", bank_download, name="quiz_bank_export"),
     ]
 
 
@@ -56,3 +60,4 @@ def quiz_listing_buttons(snippet, user, next_url=None):
     if isinstance(snippet, Quiz):
         yield ListingButton("Preview", reverse("quiz_preview", args=[snippet.pk]), priority=20)
         yield ListingButton("Report", reverse("quiz_report", args=[snippet.pk]), priority=30)
+        yield ListingButton("Import / export items", reverse("quiz_bank_import", args=[snippet.pk]), priority=40)

@@ -322,3 +322,87 @@ def test_export_and_import_commands(final_exam, tmp_path, capsys):
     with pytest.raises(CommandError, match="refused, nothing imported"):
         call_command("import_bank", final_exam.pk, str(bad), "--format", "gift")
     assert Question.objects.get(key="rt-single").stem == ITEMS[0].stem
+
+
+# --- the admin: upload, preview, confirm; download ----------------------------------------
+
+
+@pytest.fixture
+def editor(db):
+    from django.contrib.auth.models import Group
+
+    from home.services import EDITORS_GROUP, ensure_editor_group
+    from tests.factories import learner
+
+    ensure_editor_group()
+    user = learner(email="bank-editor@example.org")
+    user.groups.add(Group.objects.get(name=EDITORS_GROUP))
+    return user
+
+
+def _upload(name, data, fmt):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"format": fmt, "file": SimpleUploadedFile(name, data)}
+
+
+@pytest.mark.django_db
+def test_admin_upload_previews_then_imports_only_on_confirm(client, editor, final_exam):
+    from django.urls import reverse
+
+    client.force_login(editor)
+    url = reverse("quiz_bank_import", args=[final_exam.pk])
+    assert client.get(url).status_code == 200
+    before = Question.objects.count()
+    preview = client.post(url, _upload("bank.txt", export_gift(ITEMS), "gift"))
+    body = preview.content.decode()
+    assert preview.status_code == 200 and "3 new items, 0 updated, 0 unchanged" in body and "rt-true-false" in body
+    assert Question.objects.count() == before  # a preview writes nothing
+    token = preview.context["token"]
+    confirm = reverse("quiz_bank_import_confirm", args=[final_exam.pk])
+    assert client.post(confirm, {"token": "stale"}).status_code == 302
+    assert Question.objects.count() == before
+    response = client.post(confirm, {"token": token})
+    assert response.status_code == 302 and response["Location"].endswith(f"?quiz={final_exam.pk}")
+    assert bank_items(quiz=final_exam)[-3:] == ITEMS
+    # The same file again: everything unchanged.
+    again = client.post(url, _upload("bank.txt", export_gift(ITEMS), "gift"))
+    assert "0 new items, 0 updated, 3 unchanged" in again.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "data", "fmt", "message"),
+    [
+        ("lol.xml", BILLION_LAUGHS, "moodle", "XML with a DOCTYPE or entity declarations is not accepted"),
+        ("slip.zip", _zip({"../evil.xml": b"x"}), "qti", "points outside the package folder"),
+        ("big.xml", b"x" * (MAX_UPLOAD_BYTES + 1), "moodle", "the limit is 5 MiB. Nothing was imported."),
+        ("latin.txt", "::k::Ca\u00f1on?{=A ~B ~C}".encode("latin-1"), "gift", "not UTF-8 text"),
+    ],
+)
+def test_admin_refuses_hostile_uploads_with_a_clear_400(client, editor, final_exam, name, data, fmt, message):
+    from django.urls import reverse
+
+    client.force_login(editor)
+    before = sorted(Question.objects.values_list("id", "stem"))
+    response = client.post(reverse("quiz_bank_import", args=[final_exam.pk]), _upload(name, data, fmt))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert sorted(Question.objects.values_list("id", "stem")) == before
+
+
+@pytest.mark.django_db
+def test_admin_download_in_each_format(client, editor, final_exam):
+    from django.urls import reverse
+
+    client.force_login(editor)
+    package = client.get(reverse("quiz_bank_export", args=[final_exam.pk, "qti"]))
+    assert package.status_code == 200 and package["Content-Type"] == "application/zip"
+    assert "imsmanifest.xml" in zipfile.ZipFile(io.BytesIO(package.content)).namelist()
+    assert len(bank_read(data=package.content, fmt="qti")) == final_exam.questions.count()
+    for fmt in ("moodle", "gift"):
+        response = client.get(reverse("quiz_bank_export", args=[final_exam.pk, fmt]))
+        assert (
+            response.status_code == 200 and f'filename="quiz-{final_exam.pk}-bank.' in response["Content-Disposition"]
+        )
+    assert client.get(reverse("quiz_bank_export", args=[final_exam.pk, "docx"])).status_code == 404
