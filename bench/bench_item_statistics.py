@@ -147,18 +147,24 @@ def seed_database(attempts, drawn):
 
 
 CHILD = r"""
-import json, os, resource, sys, time
+import json, os, sys, time
 sys.path.insert(0, os.getcwd())
 import django
 django.setup()
 from quizzes.statistics_services import quiz_statistics_refresh
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+def high_water_kib():
+    # VmHWM starts afresh at exec; ru_maxrss would carry the parent's peak over.
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+
+before = high_water_kib()
 t = time.perf_counter()
 stored = quiz_statistics_refresh(quiz_id=int(sys.argv[1]))
 seconds = time.perf_counter() - t
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"seconds": seconds, "rss_before_kib": before, "rss_peak_kib": after, "attempts": stored.attempts,
-                  "report_bytes": len(json.dumps(stored.report))}))
+print(json.dumps({"seconds": seconds, "rss_before_kib": before, "rss_peak_kib": high_water_kib(),
+                  "attempts": stored.attempts, "report_bytes": len(json.dumps(stored.report))}))
 """
 
 
@@ -248,8 +254,9 @@ def main():
             "<= 60 s",
             measured["seconds"] <= 60,
         ),
-        row("db: refresh peak RSS of its process", f"{rss_mib:.0f} MiB", "<= 1024 MiB", rss_mib <= 1024),
+        row("db: refresh peak RSS of its process (VmHWM)", f"{rss_mib:.0f} MiB", "<= 1024 MiB", rss_mib <= 1024),
         row("db: of which growth during the refresh", f"{growth_mib:.0f} MiB"),
+        row("load average (1 min) at the end", f"{os.getloadavg()[0]:.2f}"),
         row("db: stored report size", f"{measured['report_bytes'] / 1024:.0f} KiB"),
         row("report page median (20 requests)", ms(page_median)),
         row("admin dashboard median, same client (baseline)", ms(dashboard_median)),

@@ -49,6 +49,7 @@ BENCHMARKS = [
     ("pages", "bench_pages.py", "3, 4, 5", "wrk on gunicorn: lesson vs plain view; query counts; 40-question submit"),
     ("scale", "bench_scale.py", "6", "50,000 learners, 1,000,000 answers vs almost empty; EXPLAIN ANALYZE"),
     ("load", "bench_load.py", "7", "locust, 50 learners for 2 minutes: gunicorn, worker, PostgreSQL, Redis"),
+    ("statistics", "bench_item_statistics.py", "8", "item statistics of a 48-item pool over 100,000 attempts"),
 ]
 
 

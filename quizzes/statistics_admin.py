@@ -105,7 +105,10 @@ class QuizStatisticsReportView(ReportView):
         return report_rows(self.stored.report) if self.stored else []
 
     def get_breadcrumbs_items(self):
-        return [{"url": reverse("quiz_report_index"), "label": "Quiz reports"}, {"url": "", "label": self.quiz.title}]
+        return [
+            {"url": reverse("quiz_report_index"), "label": "Quiz reports"},
+            {"url": "", "label": self.get_page_title()},
+        ]
 
     def preprocess_field_value(self, field, value, export_format):
         return super().preprocess_field_value(field, neutralise_formula(value), export_format)

@@ -60,6 +60,12 @@ class BankImportView(WagtailAdminTemplateMixin, TemplateView):
         self.page_title = f"Import items: {self.quiz.title}"
         return super().dispatch(request, pk)
 
+    def get_breadcrumbs_items(self):
+        return [
+            {"url": reverse("wagtailsnippets_quizzes_quiz:list"), "label": "Quizzes"},
+            {"url": "", "label": self.page_title},
+        ]
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             quiz=self.quiz, upload_url=reverse("quiz_bank_import", args=[self.quiz.pk]), **kwargs
