@@ -234,3 +234,12 @@ def test_scheduling_is_debounced_until_the_refresh_starts(seeded, django_capture
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         assert quiz_statistics_schedule(quiz_id=quiz.pk)
     assert len(callbacks) == 1
+
+
+def test_scheduling_never_fails_a_grading_when_the_cache_is_down(seeded, settings):
+    quiz, _, _ = seeded
+    # A real Redis client pointed at a port nothing listens on.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    assert quiz_statistics_schedule(quiz_id=quiz.pk) is False
