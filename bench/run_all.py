@@ -50,6 +50,7 @@ BENCHMARKS = [
     ("scale", "bench_scale.py", "6", "50,000 learners, 1,000,000 answers vs almost empty; EXPLAIN ANALYZE"),
     ("load", "bench_load.py", "7", "locust, 50 learners for 2 minutes: gunicorn, worker, PostgreSQL, Redis"),
     ("credentials", "bench_credentials.py", "-", "building, signing and verifying one credential; status list re-sign"),
+    ("statistics", "bench_item_statistics.py", "8", "item statistics of a 48-item pool over 100,000 attempts"),
 ]
 
 

@@ -3,13 +3,16 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.models import Orderable
 from wagtail.search import index
+
+from .forms import ChoicesPanel, QuestionForm
+from .item_rules import item_problems
 
 
 class ReviewPolicy(models.TextChoices):
@@ -116,17 +119,30 @@ class Question(ClusterableModel, index.Indexed):
         FieldPanel("quiz"),
         FieldRowPanel([FieldPanel("key"), FieldPanel("type"), FieldPanel("active")]),
         FieldPanel("stem"),
-        InlinePanel("choices", heading="Choices", min_num=2, max_num=8),
+        ChoicesPanel("choices", heading="Choices", min_num=2, max_num=8),
         FieldPanel("explanation"),
         FieldRowPanel([FieldPanel("objective"), FieldPanel("source")]),
     ]
     search_fields = [index.SearchField("stem"), index.AutocompleteField("key"), index.FilterField("quiz")]
+    base_form_class = QuestionForm
 
     class Meta:
         ordering = ["quiz", "sort_order", "pk"]
 
     def __str__(self):
         return f"{self.key}: {self.stem[:80]}"
+
+    def save(self, *args, **kwargs):
+        # The question row and its inline choices commit together: the item
+        # rules trigger (migration 0002) checks them at commit, and in
+        # autocommit the row alone would be checked before its choices exist.
+        with transaction.atomic():
+            return super().save(*args, **kwargs)
+
+    def rule_problems(self):
+        """The item rules applied to the choices as they stand on this
+        instance (unsaved inline choices included)."""
+        return item_problems(type=self.type, choices=self.choices.all())
 
 
 class Choice(Orderable):
@@ -216,3 +232,22 @@ class AttemptAnswer(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["attempt", "question_id"], name="one_answer_per_question")]
+
+
+class QuizStatistics(models.Model):
+    """The item-analysis report of a quiz, computed by a Celery task
+    (quizzes.statistics_services) and stored, so opening the report reads
+    one row however many attempts there are."""
+
+    quiz = models.OneToOneField(Quiz, on_delete=models.CASCADE, related_name="statistics")
+    computed_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_id = models.BigIntegerField(default=0, help_text="Newest graded attempt included.")
+    seconds = models.FloatField(default=0, help_text="How long the computation took.")
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name_plural = "quiz statistics"
+
+    def __str__(self):
+        return f"Statistics of quiz {self.quiz_id} ({self.attempts} attempts)"

@@ -17,6 +17,7 @@ from . import hooks, rules
 from .answers import InvalidAnswer, index_snapshot, parse_form, parse_selection, unanswered
 from .grading import grade
 from .models import Attempt, AttemptAnswer, AttemptGrant, AttemptStatus, Question
+from .statistics_services import quiz_statistics_schedule
 
 
 class QuizError(ApplicationError):
@@ -138,6 +139,7 @@ def _finalize_locked(attempt, answers, now, timed_out):
     attempt.results = result.as_json()
     attempt.timed_out = timed_out
     attempt.save(update_fields=["status", "submitted_at", "score", "passed", "results", "timed_out"])
+    quiz_statistics_schedule(quiz_id=attempt.quiz_id)  # debounced, after commit
     if result.passed:
         hooks.host().attempt_passed(user=attempt.user, course_id=attempt.snapshot["course_id"], now=now)
     return attempt

@@ -6,8 +6,10 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .admin_grants import AttemptGrantViewSet
-from .admin_views import QuizReportIndexView, QuizReportView
+from .admin_views import QuizReportIndexView
+from .interchange.admin_views import BankImportView, bank_download, bank_import_confirm
 from .models import Question, Quiz
+from .statistics_admin import QuizStatisticsReportView, refresh_statistics
 
 
 class QuizViewSet(SnippetViewSet):
@@ -46,13 +48,17 @@ def register_attempt_grants():
 def quiz_report_urls():
     return [
         path("quiz-reports/", QuizReportIndexView.as_view(), name="quiz_report_index"),
-        path("quiz-reports/<int:pk>/", QuizReportView.as_view(), name="quiz_report"),
+        path("quiz-reports/<int:pk>/", QuizStatisticsReportView.as_view(), name="quiz_report"),
+        path("quiz-reports/<int:pk>/refresh/", refresh_statistics, name="quiz_statistics_refresh"),
+        path("quiz-bank/<int:pk>/import/", BankImportView.as_view(), name="quiz_bank_import"),
+        path("quiz-bank/<int:pk>/import/confirm/", bank_import_confirm, name="quiz_bank_import_confirm"),
+        path("quiz-bank/<int:pk>/export/<str:fmt>/", bank_download, name="quiz_bank_export"),
     ]
 
 
 @hooks.register("register_reports_menu_item")
 def quiz_reports_menu_item():
-    return MenuItem("Quiz item analysis", reverse("quiz_report_index"), icon_name="list-ol", order=700)
+    return MenuItem("Quiz item statistics", reverse("quiz_report_index"), icon_name="list-ol", order=700)
 
 
 @hooks.register("register_snippet_listing_buttons")
@@ -60,3 +66,4 @@ def quiz_listing_buttons(snippet, user, next_url=None):
     if isinstance(snippet, Quiz):
         yield ListingButton("Preview", reverse("quiz_preview", args=[snippet.pk]), priority=20)
         yield ListingButton("Report", reverse("quiz_report", args=[snippet.pk]), priority=30)
+        yield ListingButton("Import / export items", reverse("quiz_bank_import", args=[snippet.pk]), priority=40)

@@ -237,7 +237,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "quizzes.tasks.finalize_expired_attempts",
         "schedule": crontab(minute="*"),
     },
+    "quizzes-refresh-stale-statistics": {
+        "task": "quizzes.tasks.refresh_stale_quiz_statistics",
+        "schedule": crontab(minute="*/10"),
+    },
 }
+# Item statistics are recomputed this long after the first attempt graded since the last run.
+QUIZ_STATISTICS_DEBOUNCE_SECONDS = env_int("QUIZ_STATISTICS_DEBOUNCE_SECONDS", 60)
 # A certificate still pending this long after creation is re-enqueued.
 CERTIFICATE_PENDING_GRACE_SECONDS = env_int("CERTIFICATE_PENDING_GRACE_SECONDS", 120)
 

@@ -70,6 +70,8 @@ def test_editor_publishes_a_lesson_adds_a_question_and_revokes_a_certificate(sit
     editor_page.locator("#id_choices-0-text").fill("Left dorsolateral prefrontal cortex")
     editor_page.locator("#id_choices-0-is_correct").check()
     editor_page.locator("#id_choices-1-text").fill("Primary visual cortex")
+    editor_page.get_by_role("button", name="Add choice").click()  # a single-answer item needs three
+    editor_page.locator("#id_choices-2-text").fill("Cerebellar vermis")
     editor_page.get_by_role("textbox", name="Explanation").fill("Most protocols stimulate the left dlPFC.")
     screenshot(editor_page, "admin-question-add")
     editor_page.get_by_role("button", name="Save").click()
@@ -79,6 +81,7 @@ def test_editor_publishes_a_lesson_adds_a_question_and_revokes_a_certificate(sit
     assert [(c.text, c.is_correct) for c in question.choices.order_by("sort_order")] == [
         ("Left dorsolateral prefrontal cortex", True),
         ("Primary visual cortex", False),
+        ("Cerebellar vermis", False),
     ]
 
     # Revoke the graduate's (issued) certificate from the Certificates menu.

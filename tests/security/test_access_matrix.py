@@ -101,6 +101,11 @@ MATRIX = {
     "attempt_grants:add": Row("get", None, (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
     "quiz_report_index": Row("get", None, (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
     "quiz_report": Row("get", lambda w: [w.quiz.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
+    "quiz_statistics_refresh": Row("post", lambda w: [w.quiz.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 302, 302)),
+    "quiz_bank_import": Row("get", lambda w: [w.quiz.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
+    # Without a preview in the session, confirming sends the editor back to the upload.
+    "quiz_bank_import_confirm": Row("post", lambda w: [w.quiz.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 302, 302)),
+    "quiz_bank_export": Row("get", lambda w: [w.quiz.pk, "gift"], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
     "certificate_manage": Row("get", lambda w: [w.certificate.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
 }
 
