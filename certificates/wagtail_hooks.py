@@ -6,6 +6,7 @@ from wagtail.admin.widgets import ListingButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .admin_views import CertificateManageView
@@ -33,8 +34,17 @@ class CertificatePermissionPolicy(ModelPermissionPolicy):
 register_permission_policy(Certificate, CertificatePermissionPolicy(Certificate), exact_class=True)
 
 
+class CertificateIndexView(SnippetIndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if self.request.user.has_perm("certificates.view_certificate"):
+            buttons.append(ListingButton("Manage", reverse("certificate_manage", args=[instance.pk]), priority=5))
+        return buttons
+
+
 class CertificateViewSet(SnippetViewSet):
     model = Certificate
+    index_view_class = CertificateIndexView
     icon = "doc-full"
     menu_label = "Certificates"
     menu_order = 300
@@ -55,12 +65,6 @@ register_snippet(CertificateViewSet)
 @hooks.register("register_admin_urls")
 def certificate_admin_urls():
     return [path("certificates/<int:pk>/manage/", CertificateManageView.as_view(), name="certificate_manage")]
-
-
-@hooks.register("register_snippet_listing_buttons")
-def certificate_listing_buttons(snippet, user, next_url=None):
-    if isinstance(snippet, Certificate) and user.has_perm("certificates.view_certificate"):
-        yield ListingButton("Manage", reverse("certificate_manage", args=[snippet.pk]), priority=5)
 
 
 class ProviderDetailsWarning(Component):

@@ -3,6 +3,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .admin_grants import AttemptGrantViewSet
@@ -12,8 +13,22 @@ from .models import Question, Quiz
 from .statistics_admin import QuizStatisticsReportView, refresh_statistics
 
 
+class QuizIndexView(SnippetIndexView):
+    """The quiz listing's own buttons: preview, item statistics, bank import
+    and export (from the viewset, not a global hook that tests every snippet)."""
+
+    def get_list_more_buttons(self, instance):
+        return [
+            *super().get_list_more_buttons(instance),
+            ListingButton("Preview", reverse("quiz_preview", args=[instance.pk]), priority=20),
+            ListingButton("Report", reverse("quiz_report", args=[instance.pk]), priority=30),
+            ListingButton("Import / export items", reverse("quiz_bank_import", args=[instance.pk]), priority=40),
+        ]
+
+
 class QuizViewSet(SnippetViewSet):
     model = Quiz
+    index_view_class = QuizIndexView
     icon = "list-ol"
     menu_label = "Quizzes"
     list_display = ["title", "module", "course", "pass_mark", "questions_per_attempt"]
@@ -59,11 +74,3 @@ def quiz_report_urls():
 @hooks.register("register_reports_menu_item")
 def quiz_reports_menu_item():
     return MenuItem("Quiz item statistics", reverse("quiz_report_index"), icon_name="list-ol", order=700)
-
-
-@hooks.register("register_snippet_listing_buttons")
-def quiz_listing_buttons(snippet, user, next_url=None):
-    if isinstance(snippet, Quiz):
-        yield ListingButton("Preview", reverse("quiz_preview", args=[snippet.pk]), priority=20)
-        yield ListingButton("Report", reverse("quiz_report", args=[snippet.pk]), priority=30)
-        yield ListingButton("Import / export items", reverse("quiz_bank_import", args=[snippet.pk]), priority=40)
