@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from wagtail.admin.views.reports import ReportView
 
 from .models import Quiz, QuizStatistics
+from .queue import enqueue_statistics_refresh
 
 # A spreadsheet runs a cell starting with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -135,10 +136,8 @@ def refresh_statistics(request, pk):
     if not request.user.has_perm("quizzes.view_quiz"):
         raise PermissionDenied
     quiz = get_object_or_404(Quiz, pk=pk)
-    from .tasks import refresh_quiz_statistics
-
     try:
-        refresh_quiz_statistics.delay(quiz.pk)
+        enqueue_statistics_refresh(quiz.pk, countdown=0)
     except Exception:  # noqa: BLE001 - broker unreachable: say so instead of a 500
         messages.error(request, "The task queue is unreachable; the statistics will refresh once it is back.")
     else:

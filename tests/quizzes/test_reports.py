@@ -59,3 +59,14 @@ def test_preview_shows_a_draw_without_answers_and_only_to_editors(client, course
     body = client.get(reverse("quiz_preview", args=[quiz.pk])).content.decode()
     assert "Editor preview" in body and "Because the evidence" not in body
     assert quiz.attempts.count() == 0
+
+
+def test_the_quiz_list_exports_as_csv_for_editors_only(client, course, editor):
+    quiz = Quiz.objects.filter(module__isnull=False).order_by("pk").first()
+    client.force_login(learner())
+    assert client.get(reverse("quiz_report_index"), {"export": "csv"}).status_code in (302, 403)
+    client.force_login(editor)
+    response = client.get(reverse("quiz_report_index"), {"export": "csv"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert {"Quiz", "Graded attempts", "Passed", "Pass rate (%)"} <= set(rows[0])
+    assert quiz.title in [r["Quiz"] for r in rows]
