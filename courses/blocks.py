@@ -5,7 +5,10 @@ from wagtail.images.blocks import ImageChooserBlock
 
 class KeyFactBlock(blocks.StructBlock):
     text = blocks.TextBlock(help_text="One fact, in the course's own words, with its figure.")
-    source = blocks.CharBlock(max_length=200, help_text="Where the fact comes from (source file or citation).")
+    source = blocks.CharBlock(max_length=200, help_text="The short citation learners see, e.g. Rush et al., 2006.")
+    source_key = blocks.CharBlock(
+        max_length=60, required=False, help_text="Key of the source in the course bibliography, e.g. rush2006."
+    )
 
     class Meta:
         icon = "pick"
@@ -35,7 +38,9 @@ class CaptionedImageBlock(blocks.StructBlock):
 
 class ReferenceBlock(blocks.StructBlock):
     citation = blocks.TextBlock()
-    source = blocks.CharBlock(max_length=200, required=False, help_text="Source file, DOI or URL.")
+    source = blocks.CharBlock(
+        max_length=60, required=False, help_text="Key of the source in the course bibliography, e.g. rush2006."
+    )
 
 
 class LessonStreamBlock(blocks.StreamBlock):

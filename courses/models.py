@@ -187,6 +187,47 @@ class CourseCompletion(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "course"], name="one_completion_per_course")]
 
 
+class Source(models.Model):
+    """An entry of the course bibliography. Lessons and quiz items cite it by
+    ``key``; the curriculum loader keeps the rows in step with sources.yaml."""
+
+    class Kind(models.TextChoices):
+        WEB_ARTICLE = "web_article", "Web article"
+        PEER_REVIEWED = "peer_reviewed", "Peer-reviewed"
+        REGULATORY = "regulatory", "Regulatory"
+
+    key = models.SlugField(max_length=60, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    short = models.CharField(max_length=160, help_text="What learners see where the source is cited.")
+    citation = models.TextField(help_text="The full citation shown in the bibliography.")
+    promotional = models.BooleanField(default=False, help_text="Published by someone selling the service.")
+    doi = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    panels = [
+        FieldPanel("key"),
+        FieldPanel("kind"),
+        FieldPanel("short"),
+        FieldPanel("citation"),
+        FieldPanel("promotional"),
+        FieldPanel("doi"),
+        FieldPanel("note"),
+    ]
+
+    class Meta:
+        ordering = ["sort_order", "key"]
+
+    def __str__(self):
+        return self.short
+
+    @property
+    def kind_label(self):
+        if self.kind == self.Kind.WEB_ARTICLE and self.promotional:
+            return "Promotional web article"
+        return self.get_kind_display()
+
+
 class CurriculumImport(models.Model):
     """What ``load_curriculum`` last wrote for each curriculum item, by content
     hash: an unchanged file is skipped, so re-running changes nothing and

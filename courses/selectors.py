@@ -228,3 +228,21 @@ def dashboard(*, user):
     )
     passed = _passed_quiz_ids(user, [qid for s in structures for qid in s.quiz_ids])
     return [_progress(s, e, completed, passed) for s, e in zip(structures, enrolments, strict=True)]
+
+
+BIBLIOGRAPHY_GROUPS = (
+    ("web_article", "Web articles the course is built around"),
+    ("peer_reviewed", "Peer-reviewed literature"),
+    ("regulatory", "Labels, safety communications and device clearances"),
+)
+
+
+def bibliography():
+    """The bibliography in display groups, in one query."""
+    from .models import Source
+
+    sources = list(Source.objects.all())
+    return [
+        {"kind": kind, "heading": heading, "sources": [s for s in sources if s.kind == kind]}
+        for kind, heading in BIBLIOGRAPHY_GROUPS
+    ]

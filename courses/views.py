@@ -5,13 +5,19 @@ from django.views.decorators.http import require_POST
 
 from .forms import EvaluationForm
 from .models import CoursePage, LessonPage
-from .selectors import course_outline, dashboard
+from .selectors import bibliography, course_outline, dashboard
 from .services import CourseActionError, ProfileRequired, enrol, evaluation_submit, lesson_mark_complete
 
 
 @login_required
 def dashboard_view(request):
     return render(request, "courses/dashboard.html", {"courses": dashboard(user=request.user)})
+
+
+def bibliography_view(request):
+    """The course bibliography: every source a lesson or item may cite, public
+    so that anyone can check what the course rests on."""
+    return render(request, "courses/bibliography.html", {"groups": bibliography()})
 
 
 @login_required

@@ -115,7 +115,7 @@ def make_course(*, modules=2, lessons=2, questions=4, final_questions=4, title=N
                 body=[
                     ("heading", "Overview"),
                     ("paragraph", "<p>Lesson text.</p>"),
-                    ("key_fact", {"text": "A fact.", "source": "000_seed.txt"}),
+                    ("key_fact", {"text": "A fact.", "source": "Rush et al., 2006", "source_key": "rush2006"}),
                 ],
             )
             module.add_child(instance=lesson)

@@ -55,16 +55,63 @@ def test_lessons_are_substantial_and_use_the_lesson_blocks(curriculum):
         assert any(kind == "table" for lesson in module.lessons for kind, _ in lesson.blocks), module.meta.slug
 
 
-def test_every_key_fact_and_item_names_a_seed_file(curriculum, seed_names):
+def test_every_cited_key_resolves_to_the_registry(curriculum):
+    keys = set(curriculum.sources)
+    cited = set()
     for module in curriculum.modules:
         for lesson in module.lessons:
             for kind, value in lesson.blocks:
                 if kind == "key_fact":
-                    assert value["source"] in seed_names, f"{lesson.path.name}: {value['source']}"
-            for ref in lesson.front.references:
-                assert ref.source is None or ref.source in seed_names, f"{lesson.path.name}: {ref.source}"
+                    assert value["source_key"] in keys, f"{lesson.path.name}: {value['source_key']}"
+                    cited.add(value["source_key"])
+                if kind == "paragraph":
+                    for key in re.findall(r'href="/learning/sources/#src-([a-z0-9-]+)"', value):
+                        assert key in keys, f"{lesson.path.name}: {key}"
+                        cited.add(key)
+            for key in lesson.front.references:
+                assert key in keys, f"{lesson.path.name}: {key}"
+                cited.add(key)
         for item in (*module.quiz, *module.final_items):
-            assert item.source in seed_names, f"{item.key}: {item.source}"
+            assert item.source in keys, f"{item.key}: {item.source}"
+            cited.add(item.source)
+    # every web article keeps its place as the course's starting material
+    assert {k for k, s in curriculum.sources.items() if s.kind == "web_article"} <= cited
+
+
+def test_the_registry_labels_web_articles_and_gives_every_paper_a_doi(curriculum):
+    kinds = Counter(s.kind for s in curriculum.sources.values())
+    assert kinds["web_article"] == 5 and kinds["peer_reviewed"] >= 12, kinds
+    assert sum(s.promotional for s in curriculum.sources.values()) == 2
+    for source in curriculum.sources.values():
+        if source.kind == "peer_reviewed":
+            assert re.fullmatch(r"10\.\d{4,9}/\S+", source.doi), source.key
+            assert f"doi:{source.doi}" in source.citation()
+        if source.kind == "regulatory":
+            assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", source.date), source.key
+
+
+FILE_NAME = re.compile(r"\b\d{3}_[0-9a-f]{16}(\.txt)?\b")
+
+
+def _learner_facing_files():
+    base = Path(settings.BASE_DIR)
+    return [
+        *DEFAULT_ROOT.rglob("*.md"),
+        *DEFAULT_ROOT.rglob("*.yaml"),
+        *(base / "templates").rglob("*.html"),
+        *(base / "templates").rglob("*.txt"),
+    ]
+
+
+def test_no_learner_facing_text_names_a_source_file_or_says_seed(seed_names):
+    stems = {name.removesuffix(".txt") for name in seed_names}
+    found = []
+    for path in _learner_facing_files():
+        text = path.read_text(encoding="utf-8")
+        found += [f"{path.name}: file name {m.group(0)}" for m in FILE_NAME.finditer(text)]
+        found += [f"{path.name}: {stem}" for stem in stems if stem in text]
+        found += [f"{path.name}: the word seed" for _ in re.finditer(r"\bseeds?\b", text, re.IGNORECASE)]
+    assert not found, "\n".join(found[:20])
 
 
 def test_question_banks_are_large_enough_and_cover_every_objective(curriculum):
@@ -95,13 +142,18 @@ def _words(text):
     return re.findall(r"[a-z0-9%]+", text.lower())
 
 
-def test_no_sentence_of_a_seed_is_copied(seed_names):
-    """No run of eight consecutive words from any seed article appears in the
-    curriculum, the templates or the docs."""
+def test_no_sentence_of_a_seed_is_copied(seed_names, curriculum):
+    """No run of eight consecutive words from any source article appears in the
+    curriculum, the templates or the docs. The articles' own titles, quoted in
+    citations, are not copied prose and are exempt."""
     shingles = set()
     for path in SEEDS.glob("*.txt"):
         words = _words(path.read_text(encoding="utf-8"))
         shingles.update(tuple(words[i : i + 8]) for i in range(len(words) - 7))
+    for source in curriculum.sources.values():
+        if source.kind == "web_article":
+            words = _words(source.title)
+            shingles -= {tuple(words[i : i + 8]) for i in range(len(words) - 7)}
     base = Path(settings.BASE_DIR)
     files = [
         *DEFAULT_ROOT.rglob("*.md"),
@@ -126,6 +178,7 @@ def test_no_sentence_of_a_seed_is_copied(seed_names):
 
 def _broken_copy(tmp_path, relative, old, new):
     root = tmp_path / "curriculum"
+    root.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(DEFAULT_ROOT, root)
     target = root / relative
     text = target.read_text(encoding="utf-8")
@@ -151,8 +204,59 @@ def test_a_keyfact_without_a_source_is_refused(tmp_path):
     root = _broken_copy(
         tmp_path, f"modules/{module.name}/lessons/{lesson.name}", "::: keyfact source=", "::: keyfact from="
     )
-    with pytest.raises(CurriculumError, match=r"lessons/.*\.md: body: line \d+: a keyfact needs source=<file>"):
+    with pytest.raises(CurriculumError, match=r"lessons/.*\.md: body: line \d+: a keyfact needs source=<key>"):
         read_curriculum(root)
+
+
+def _first_lesson():
+    module = sorted((DEFAULT_ROOT / "modules").iterdir())[0]
+    return module, sorted((module / "lessons").glob("*.md"))[0]
+
+
+def test_an_unknown_key_in_a_keyfact_is_refused_naming_file_and_field(tmp_path):
+    module, lesson = _first_lesson()
+    root = _broken_copy(
+        tmp_path, f"modules/{module.name}/lessons/{lesson.name}", "::: keyfact source=", "::: keyfact source=nobody2099"
+    )
+    with pytest.raises(CurriculumError) as exc:
+        read_curriculum(root)
+    assert any(
+        p.startswith(f"modules/{module.name}/lessons/{lesson.name}: body: line ")
+        and "keyfact source: unknown source key" in p
+        for p in exc.value.problems
+    ), exc.value.problems
+
+
+def test_an_unknown_key_in_a_citation_or_reference_list_is_refused(tmp_path):
+    module, lesson = _first_lesson()
+    where = f"modules/{module.name}/lessons/{lesson.name}"
+    root = _broken_copy(tmp_path, where, "references:\n  - ", "references:\n  - nobody2099\n  - ")
+    with pytest.raises(CurriculumError) as exc:
+        read_curriculum(root)
+    assert f"{where}: references[0]: unknown source key 'nobody2099'" in exc.value.problems
+
+    root2 = _broken_copy(tmp_path / "b", where, "[@", "[@nobody2099; @")
+    with pytest.raises(CurriculumError, match=r"body: line \d+: citation: unknown source key 'nobody2099'"):
+        read_curriculum(root2)
+
+
+def test_an_unknown_key_on_a_quiz_item_is_refused_naming_file_and_field(tmp_path):
+    module = sorted((DEFAULT_ROOT / "modules").iterdir())[1].name
+    text = (DEFAULT_ROOT / "modules" / module / "quiz.yaml").read_text(encoding="utf-8")
+    first = re.search(r"    source: (\S+)", text).group(0)
+    root = _broken_copy(tmp_path, f"modules/{module}/quiz.yaml", first, "    source: nobody2099")
+    with pytest.raises(CurriculumError) as exc:
+        read_curriculum(root)
+    assert f"modules/{module}/quiz.yaml: questions[0].source: unknown source key 'nobody2099'" in exc.value.problems
+
+
+def test_a_peer_reviewed_source_without_a_doi_is_refused(tmp_path):
+    root = _broken_copy(tmp_path, "sources.yaml", "    doi: 10.1176/ajp.2006.163.11.1905\n", "")
+    with pytest.raises(CurriculumError) as exc:
+        read_curriculum(root)
+    assert any(p.startswith("sources.yaml: sources[") and "needs doi" in p for p in exc.value.problems), (
+        exc.value.problems
+    )
 
 
 # --- loading ----------------------------------------------------------------------
@@ -218,3 +322,26 @@ def test_a_failed_load_leaves_the_database_unchanged(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         load_curriculum()
     assert not CoursePage.objects.exists() and not Question.objects.exists()
+
+
+@pytest.mark.django_db
+def test_lessons_link_their_citations_to_the_bibliography_which_lists_the_registry(client, curriculum):
+    from courses.models import Source
+
+    load_curriculum()
+    assert set(Source.objects.values_list("key", flat=True)) == set(curriculum.sources)
+    response = client.get("/learning/sources/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for key, source in curriculum.sources.items():
+        assert f'id="src-{key}"' in html, key
+        if source.doi:
+            assert f"https://doi.org/{source.doi}" in html
+    assert html.count('class="badge badge-warn"') == 2
+
+    preview = LessonPage.objects.get(free_preview=True, slug="defining-treatment-resistant-depression")
+    page = client.get(preview.url)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'href="/learning/sources/#src-' in body
+    assert not FILE_NAME.search(body) and not re.search(r"\bseeds?\b", body, re.IGNORECASE)
