@@ -243,8 +243,8 @@ def test_an_unknown_key_in_a_citation_or_reference_list_is_refused(tmp_path):
 def test_an_unknown_key_on_a_quiz_item_is_refused_naming_file_and_field(tmp_path):
     module = sorted((DEFAULT_ROOT / "modules").iterdir())[1].name
     text = (DEFAULT_ROOT / "modules" / module / "quiz.yaml").read_text(encoding="utf-8")
-    first = re.search(r"    source: (\S+)", text).group(0)
-    root = _broken_copy(tmp_path, f"modules/{module}/quiz.yaml", first, "    source: nobody2099")
+    first = re.search(r"(?m)^(\s*)source: \S+$", text)
+    root = _broken_copy(tmp_path, f"modules/{module}/quiz.yaml", first.group(0), f"{first.group(1)}source: nobody2099")
     with pytest.raises(CurriculumError) as exc:
         read_curriculum(root)
     assert f"modules/{module}/quiz.yaml: questions[0].source: unknown source key 'nobody2099'" in exc.value.problems
@@ -345,3 +345,65 @@ def test_lessons_link_their_citations_to_the_bibliography_which_lists_the_regist
     body = page.content.decode()
     assert 'href="/learning/sources/#src-' in body
     assert not FILE_NAME.search(body) and not re.search(r"\bseeds?\b", body, re.IGNORECASE)
+
+
+# --- clinical corrections that a later edit must not undo -----------------------
+
+SAFETY_TABLE = "ketamine-side-effects-and-supervision/#esketamine-safety-at-a-glance"
+DOSING_DAYS = re.compile(r"dosing days?|after each dose|post-dose|observation period", re.IGNORECASE)
+MARKETING = re.compile(
+    r"30\s*(%|percent)?\s*(to|-|–)\s*90\s*%|up to 90\s*%|60\s*(%|percent)?\s*(to|-|–)\s*70|\b44\s*(%|percent)"
+)
+
+
+def _lesson_text(lesson):
+    return lesson.path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+
+
+def test_every_lesson_that_mentions_dosing_days_links_the_one_safety_table(curriculum):
+    safety = [lesson for m in curriculum.modules for lesson in m.lessons if lesson.front.slug in SAFETY_TABLE]
+    assert len(safety) == 1
+    table_heading = [v for k, v in safety[0].blocks if k == "heading"]
+    assert "Esketamine safety at a glance" in table_heading
+    for module in curriculum.modules:
+        for lesson in module.lessons:
+            text = _lesson_text(lesson)
+            if DOSING_DAYS.search(text) and lesson is not safety[0]:
+                assert SAFETY_TABLE in text, lesson.path.name
+    link_prefix = f"/courses/{curriculum.course.slug}/ketamine-pharmacology/"
+    all_text = "".join(_lesson_text(lesson) for m in curriculum.modules for lesson in m.lessons)
+    assert all_text.count(SAFETY_TABLE) == all_text.count(link_prefix + SAFETY_TABLE)
+
+
+def test_driving_advice_is_the_same_everywhere(curriculum):
+    texts = [_lesson_text(lesson) for m in curriculum.modules for lesson in m.lessons]
+    texts += [
+        i.stem + i.explanation + " ".join(c.text for c in i.choices)
+        for m in curriculum.modules
+        for i in (*m.quiz, *m.final_items)
+    ]
+    for text in texts:
+        assert not re.search(r"no driving (that|the same) day|not drive (that|the same) day", text, re.IGNORECASE), (
+            text[:80]
+        )
+
+
+def test_marketing_figures_appear_only_as_labelled_claims_and_are_never_keyed(curriculum):
+    for module in curriculum.modules:
+        for lesson in module.lessons:
+            for sentence in re.split(r"(?<=[.!?])\s+|\n", _lesson_text(lesson)):
+                if MARKETING.search(sentence):
+                    assert re.search(r"claim|unverified|promotional|advertis", sentence, re.IGNORECASE), (
+                        f"{lesson.path.name}: {sentence}"
+                    )
+        for item in (*module.quiz, *module.final_items):
+            for choice in item.choices:
+                if choice.correct:
+                    assert not MARKETING.search(choice.text), f"{item.key}: {choice.text}"
+
+
+def test_ketamine_history_is_dated_to_the_early_1960s_and_is_not_examined(curriculum):
+    texts = "".join(_lesson_text(lesson) for m in curriculum.modules for lesson in m.lessons)
+    assert "early 1960s" in texts and "1963" not in texts
+    for item in (i for m in curriculum.modules for i in (*m.quiz, *m.final_items)):
+        assert not re.search(r"\b(19[5-9]\d|1963)\b", item.stem + " ".join(c.text for c in item.choices)), item.key
