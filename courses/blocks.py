@@ -26,6 +26,27 @@ class CautionBlock(blocks.StructBlock):
         label = "Clinical caution"
 
 
+class HandoutBlock(blocks.StructBlock):
+    """A client handout: shown in the lesson and downloadable as a PDF made
+    from the same text (courses/handouts.py)."""
+
+    slug = blocks.CharBlock(max_length=60, help_text="Lower-case words and hyphens; the PDF's file name.")
+    title = blocks.CharBlock(max_length=150)
+    text = blocks.TextBlock(help_text="Paragraphs, '## ' headings and '- ' bullet lines.")
+
+    class Meta:
+        icon = "doc-full"
+        template = "blocks/handout.html"
+        label = "Handout"
+
+    def get_context(self, value, parent_context=None):
+        from .handouts import handout_parts
+
+        context = super().get_context(value, parent_context=parent_context)
+        context["parts"] = handout_parts(value["text"])
+        return context
+
+
 class CaptionedImageBlock(blocks.StructBlock):
     image = ImageChooserBlock()
     alt_text = blocks.CharBlock(max_length=250, help_text="Describe the image for screen-reader users.")
@@ -50,4 +71,5 @@ class LessonStreamBlock(blocks.StreamBlock):
     caution = CautionBlock()
     image = CaptionedImageBlock()
     table = TableBlock(template="blocks/table.html")
+    handout = HandoutBlock()
     references = blocks.ListBlock(ReferenceBlock(), template="blocks/references.html", icon="list-ul")

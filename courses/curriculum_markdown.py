@@ -16,7 +16,8 @@ import re
 
 import markdown
 
-FENCE_OPEN = re.compile(r"^:::\s*(keyfact|caution)\b(.*)$")
+FENCE_OPEN = re.compile(r"^:::\s*(keyfact|caution|handout)\b(.*)$")
+HANDOUT_ATTR = re.compile(r"^\s*slug=([a-z0-9]+(?:-[a-z0-9]+)*)\s+(\S.*)$")
 SOURCE_ATTR = re.compile(r"source=(\S+)")
 CITATION = re.compile(r"\[@([^\]]+)\]")
 TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
@@ -60,6 +61,20 @@ def _cite_text(text, cite, line_no):
     return CITATION.sub(lambda m: "(" + "; ".join(cite.short(k) for k in _keys(m.group(1), cite, line_no)) + ")", text)
 
 
+def _handout(rest, lines, cite, line_no, blocks):
+    attrs = HANDOUT_ATTR.match(rest)
+    if not attrs:
+        raise MarkdownError(f"line {line_no}: a handout needs slug=<slug> and a title")
+    slug, title = attrs.groups()
+    if any(kind == "handout" and value["slug"] == slug for kind, value in blocks):
+        raise MarkdownError(f"line {line_no}: handout slug {slug!r} is used twice in this lesson")
+    text = "\n".join(line.rstrip() for line in lines).strip("\n")
+    if not text.strip():
+        raise MarkdownError(f"line {line_no}: '::: handout' is empty")
+    text = _cite_text(re.sub(r"(\*\*|__)(.+?)\1", r"\2", text), cite, line_no)
+    return {"slug": slug, "title": title.strip(), "text": text}
+
+
 def body_to_blocks(body, references=(), *, cite):
     lines = body.splitlines()
     blocks, prose = [], []
@@ -81,6 +96,10 @@ def body_to_blocks(body, references=(), *, cite):
             end = next((j for j in range(i + 1, len(lines)) if lines[j].strip() == ":::"), None)
             if end is None:
                 raise MarkdownError(f"line {i + 1}: '::: {kind}' is not closed with ':::'")
+            if kind == "handout":
+                blocks.append(("handout", _handout(rest, lines[i + 1 : end], cite, i + 1, blocks)))
+                i = end + 1
+                continue
             text = _cite_text(_inline_text(" ".join(lines[i + 1 : end])), cite, i + 2)
             if not text:
                 raise MarkdownError(f"line {i + 1}: '::: {kind}' is empty")

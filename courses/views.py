@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from .forms import EvaluationForm
 from .models import CoursePage, LessonPage
-from .selectors import bibliography, course_outline, dashboard
+from .selectors import bibliography, course_outline, dashboard, lesson_context
 from .services import CourseActionError, ProfileRequired, enrol, evaluation_submit, lesson_mark_complete
 
 
@@ -18,6 +19,33 @@ def bibliography_view(request):
     """The course bibliography: every source a lesson or item may cite, public
     so that anyone can check what the course rests on."""
     return render(request, "courses/bibliography.html", {"groups": bibliography()})
+
+
+HANDOUT_FOOTER = (
+    "General information for clients; it does not replace advice from your treatment team. "
+    "In a crisis in the US, call or text 988; elsewhere, contact local emergency services."
+)
+
+
+def handout_pdf_view(request, lesson_id, slug):
+    """A lesson's handout as PDF, made from the same text the lesson shows.
+    Readable by whoever may read the lesson."""
+    from .handouts import render_handout_pdf
+
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    context = lesson_context(lesson=lesson, user=request.user)
+    if not context["can_read"]:
+        messages.info(request, "Enrol in the course to download this handout.")
+        return redirect(context["course"].url + "#enrol")
+    handout = next((b.value for b in lesson.body if b.block_type == "handout" and b.value["slug"] == slug), None)
+    if handout is None:
+        raise Http404("No such handout in this lesson.")
+    pdf = render_handout_pdf(
+        title=handout["title"], text=handout["text"], course_title=context["course"].title, footer=HANDOUT_FOOTER
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{slug}.pdf"'
+    return response
 
 
 @login_required

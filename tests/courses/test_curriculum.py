@@ -407,3 +407,34 @@ def test_ketamine_history_is_dated_to_the_early_1960s_and_is_not_examined(curric
     assert "early 1960s" in texts and "1963" not in texts
     for item in (i for m in curriculum.modules for i in (*m.quiz, *m.final_items)):
         assert not re.search(r"\b(19[5-9]\d|1963)\b", item.stem + " ".join(c.text for c in item.choices)), item.key
+
+
+def test_practice_content_vignettes_measurement_and_coordination_kit(curriculum):
+    lessons = {lesson.front.slug: lesson for m in curriculum.modules for lesson in m.lessons}
+    decision_modules = Counter()
+    for module in curriculum.modules:
+        for lesson in module.lessons:
+            for kind, value in lesson.blocks:
+                if kind == "caution" and value["title"].startswith("Decision point"):
+                    decision_modules[module.meta.order] += 1
+    assert sum(decision_modules.values()) >= 6 and len(decision_modules) >= 3, decision_modules
+    for name in ("Maria", "Daniel", "Aisha"):
+        modules = {m.meta.order for m in curriculum.modules for lesson in m.lessons if name in _lesson_text(lesson)}
+        assert len(modules) >= 2, name
+
+    mbc = _lesson_text(lessons["measurement-based-care-and-suicide-risk"])
+    for needle in (
+        "PHQ-9",
+        "item 9",
+        "Columbia-Suicide Severity Rating Scale",
+        "safety plan",
+        "Example escalation thresholds",
+    ):
+        assert needle in mbc, needle
+    kit = _lesson_text(lessons["coordination-kit"])
+    for needle in ("HIPAA", "42 CFR Part 2", "SBAR", "shared care plan", "talking points"):
+        assert needle.lower() in kit.lower(), needle
+    handouts = [
+        v["slug"] for m in curriculum.modules for lesson in m.lessons for k, v in lesson.blocks if k == "handout"
+    ]
+    assert {"sbar-call-script", "shared-care-plan", "client-check-ins-and-safety"} <= set(handouts)
