@@ -4,6 +4,7 @@ These tests read the curriculum files (and, for provenance, the seed articles
 in ../shared/seeds); they do not rely on any course being in the database.
 """
 
+import math
 import re
 import shutil
 from collections import Counter
@@ -438,3 +439,74 @@ def test_practice_content_vignettes_measurement_and_coordination_kit(curriculum)
         v["slug"] for m in curriculum.modules for lesson in m.lessons for k, v in lesson.blocks if k == "handout"
     ]
     assert {"sbar-call-script", "shared-care-plan", "client-check-ins-and-safety"} <= set(handouts)
+
+
+# --- item bank, second edition: mechanical rules ----------------------------------
+
+ABSOLUTE = re.compile(r"\b(always|never|all|every|none|only|must|guarantees?d?|completely|entirely)\b", re.IGNORECASE)
+APPLIED = re.compile(
+    r"\b(client|colleague|patient|supervisee|Maria|Daniel|Aisha|Sam|Dana|Luis|daughter|son|partner)\b", re.IGNORECASE
+)
+RECALL = re.compile(
+    r"according to|in the (web )?articles?|the (web )?articles? (describe|say|report|use|argue)|described in the"
+    r"|consistent with the|\bthe sources?\b|source material|the clinic article|combined-treatment article|credits",
+    re.IGNORECASE,
+)
+
+
+def _items(curriculum):
+    return [i for m in curriculum.modules for i in (*m.quiz, *m.final_items)]
+
+
+def test_select_all_items_vary_in_how_many_options_are_correct(curriculum):
+    multiple = [i for i in _items(curriculum) if i.type == "multiple"]
+    counts = Counter(sum(c.correct for c in i.choices) for i in multiple)
+    assert all(len(i.choices) == 5 for i in multiple)
+    assert set(counts) <= {2, 3, 4}, counts
+    for n in (2, 3, 4):
+        assert counts[n] >= len(multiple) * 0.25, counts
+
+
+def test_absolute_words_are_as_common_in_keyed_as_in_unkeyed_options(curriculum):
+    options = [c for i in _items(curriculum) if i.type != "true_false" for c in i.choices]
+    keyed = [c for c in options if c.correct]
+    unkeyed = [c for c in options if not c.correct]
+
+    def rate(choices):
+        return sum(bool(ABSOLUTE.search(c.text)) for c in choices) / len(choices)
+
+    assert abs(rate(keyed) - rate(unkeyed)) <= 0.05, (rate(keyed), rate(unkeyed))
+
+
+def test_the_keyed_option_is_the_longest_no_more_often_than_chance(curriculum):
+    single = [i for i in _items(curriculum) if i.type == "single"]
+    longest = sum(max(i.choices, key=lambda c: len(c.text)).correct for i in single)
+    chance = sum(1 / len(i.choices) for i in single)
+    assert longest <= chance * 1.15, (longest, chance)
+
+
+def test_true_false_keys_are_balanced(curriculum):
+    keys = Counter(next(c.text for c in i.choices if c.correct) for i in _items(curriculum) if i.type == "true_false")
+    assert 0.4 <= keys["True"] / sum(keys.values()) <= 0.6, keys
+
+
+def test_at_least_40_percent_of_items_are_applied_and_none_test_recall_of_sources(curriculum):
+    items = _items(curriculum)
+    applied = [i for i in items if APPLIED.search(i.stem)]
+    assert len(applied) >= 0.4 * len(items), (len(applied), len(items))
+    assert not [i.key for i in items if RECALL.search(i.stem)]
+
+
+def test_every_objective_has_three_items_and_the_final_draw_reaches_every_course_objective(curriculum):
+    for module in curriculum.modules:
+        covered = Counter(item.objective for item in module.quiz)
+        for objective in module.meta.objectives:
+            assert covered[objective.id] >= 3, f"{objective.id}: {covered[objective.id]}"
+    final = Counter(item.objective for item in curriculum.final_items)
+    per_attempt = curriculum.course.final_exam.questions_per_attempt
+    pool = len(curriculum.final_items)
+    for objective in curriculum.course.objectives:
+        k = final[objective.id]
+        # chance that a uniform draw of per_attempt items from the pool misses all k items
+        miss = math.comb(pool - k, per_attempt) / math.comb(pool, per_attempt)
+        assert k >= 3 and miss < 1e-4, (objective.id, k, miss)
