@@ -73,3 +73,16 @@ class LessonStreamBlock(blocks.StreamBlock):
     table = TableBlock(template="blocks/table.html")
     handout = HandoutBlock()
     references = blocks.ListBlock(ReferenceBlock(), template="blocks/references.html", icon="list-ul")
+
+
+class PlannerBlock(blocks.StructBlock):
+    """A planner, author or reviewer named in the CE disclosure."""
+
+    name = blocks.CharBlock(max_length=120)
+    role = blocks.CharBlock(max_length=80, help_text="Planner, author, content reviewer, ...")
+    credentials = blocks.CharBlock(max_length=160)
+    conflicts = blocks.TextBlock(help_text="Relevant financial relationships in the past 24 months, or 'None'.")
+
+    class Meta:
+        icon = "user"
+        template = "blocks/planner.html"

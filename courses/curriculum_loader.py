@@ -230,6 +230,8 @@ def load_curriculum(*, root=DEFAULT_ROOT, force=False):
                 "target_audience": c.target_audience,
                 "accreditation_statement": c.accreditation_statement,
                 "disclosure": c.disclosure,
+                **c.disclosures.model_dump(exclude={"planners"}),
+                "planners": [("person", planner.model_dump()) for planner in c.disclosures.planners],
             },
             objectives=c.objectives,
             children=_evaluation_children(curriculum),

@@ -7,6 +7,7 @@ docs/CURRICULUM_FORMAT.md.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -45,6 +46,35 @@ class QuizSettings(Strict):
     review_policy: Literal["always", "after_pass", "never"] = "always"
 
 
+class Planner(Strict):
+    name: str = Field(min_length=2, max_length=120)
+    role: str = Field(min_length=3, max_length=80)
+    credentials: str = Field(min_length=2, max_length=160)
+    conflicts: str = Field(min_length=4)
+
+
+class Disclosures(Strict):
+    """What a CE accreditor expects on the course page; every field required."""
+
+    instructional_level: Literal["Introductory", "Intermediate", "Advanced"]
+    release_date: date
+    next_review_date: date
+    hours_method: str = Field(min_length=40)
+    planners: list[Planner] = Field(min_length=1)
+    commercial_support: str = Field(min_length=10)
+    accommodations: str = Field(min_length=20)
+    grievance: str = Field(min_length=20)
+    evidence_limits: str = Field(min_length=40)
+
+    @model_validator(mode="after")
+    def check_dates(self):
+        if self.next_review_date <= self.release_date:
+            raise ValueError("next_review_date must be after release_date")
+        if (self.next_review_date - self.release_date).days > 3 * 366:
+            raise ValueError("next_review_date must be within three years of release_date")
+        return self
+
+
 class CourseFile(Strict):
     slug: str = Field(pattern=SLUG)
     title: str
@@ -54,6 +84,7 @@ class CourseFile(Strict):
     target_audience: str
     accreditation_statement: str
     disclosure: str
+    disclosures: Disclosures
     objectives: list[Objective] = Field(min_length=1)
     final_exam: QuizSettings
 

@@ -9,7 +9,7 @@ from wagtail.models import Orderable, Page
 
 from home.models import SitePage
 
-from .blocks import LessonStreamBlock
+from .blocks import LessonStreamBlock, PlannerBlock
 
 
 class LearningObjective(Orderable):
@@ -51,15 +51,43 @@ class CoursePage(SitePage):
     target_audience = models.TextField(blank=True)
     accreditation_statement = models.TextField(blank=True)
     disclosure = models.TextField(blank=True, help_text="Educational-use and commercial-support disclosure.")
+    # CE disclosures (shown on the course page; the curriculum loader requires them)
+    instructional_level = models.CharField(max_length=40, blank=True)
+    release_date = models.DateField(null=True, blank=True)
+    next_review_date = models.DateField(null=True, blank=True)
+    hours_method = models.TextField(blank=True, help_text="How the CE hours were calculated.")
+    planners = StreamField([("person", PlannerBlock())], blank=True, help_text="Planners, authors and reviewers.")
+    commercial_support = models.TextField(blank=True)
+    accommodations = models.TextField(blank=True, help_text="How to request accessibility accommodations.")
+    grievance = models.TextField(blank=True, help_text="How to raise a complaint or grievance.")
+    evidence_limits = models.TextField(blank=True, help_text="Limits of the evidence behind the course.")
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
         MultiFieldPanel(
-            [FieldPanel("ce_hours"), FieldPanel("format"), FieldPanel("accreditation_statement")],
+            [
+                FieldPanel("ce_hours"),
+                FieldPanel("hours_method"),
+                FieldPanel("format"),
+                FieldPanel("instructional_level"),
+                FieldPanel("release_date"),
+                FieldPanel("next_review_date"),
+                FieldPanel("accreditation_statement"),
+            ],
             heading="Continuing education",
         ),
         FieldPanel("target_audience"),
-        FieldPanel("disclosure"),
+        MultiFieldPanel(
+            [
+                FieldPanel("planners"),
+                FieldPanel("commercial_support"),
+                FieldPanel("disclosure"),
+                FieldPanel("evidence_limits"),
+                FieldPanel("accommodations"),
+                FieldPanel("grievance"),
+            ],
+            heading="Disclosures",
+        ),
         InlinePanel("objectives", heading="Course learning objectives", min_num=1),
         InlinePanel("evaluation_questions", heading="Course evaluation questions"),
     ]

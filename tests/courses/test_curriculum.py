@@ -43,7 +43,32 @@ def test_six_modules_with_objectives_and_lessons(curriculum):
         assert 3 <= len(module.meta.objectives) <= 5, module.meta.slug
         assert len(module.lessons) >= 3, module.meta.slug
         assert sum(lesson.front.free_preview for lesson in module.lessons) <= 1
-    assert curriculum.course.ce_hours == 6
+
+
+def test_ce_hours_follow_the_documented_method(curriculum):
+    from courses.ce_hours import ce_hours, lesson_minutes, total_minutes
+
+    words = [lesson.word_count for m in curriculum.modules for lesson in m.lessons]
+    for module in curriculum.modules:
+        for lesson in module.lessons:
+            assert lesson.front.estimated_minutes == lesson_minutes(lesson.word_count), lesson.path.name
+    items = sum(m.meta.quiz.questions_per_attempt for m in curriculum.modules)
+    items += curriculum.course.final_exam.questions_per_attempt
+    assert curriculum.course.ce_hours == ce_hours(lesson_words=words, assessment_items=items)
+    minutes = total_minutes(lesson_words=words, assessment_items=items)
+    assert f"{minutes} minutes" in curriculum.course.disclosures.hours_method
+    assert f"{curriculum.course.ce_hours} contact hours" in curriculum.course.accreditation_statement
+    assert "time-spent" in {q.key for q in curriculum.evaluation.questions}
+
+
+def test_the_course_file_must_carry_every_ce_disclosure(tmp_path):
+    root = _broken_copy(tmp_path, "course.yaml", "  commercial_support: >-", "  commercial_supp0rt: >-")
+    with pytest.raises(CurriculumError) as exc:
+        read_curriculum(root)
+    assert "course.yaml: disclosures.commercial_support: Field required" in exc.value.problems
+    root2 = _broken_copy(tmp_path / "b", "course.yaml", "next_review_date: 2027-11-30", "next_review_date: 2026-01-01")
+    with pytest.raises(CurriculumError, match="next_review_date must be after release_date"):
+        read_curriculum(root2)
 
 
 def test_lessons_are_substantial_and_use_the_lesson_blocks(curriculum):
@@ -510,3 +535,25 @@ def test_every_objective_has_three_items_and_the_final_draw_reaches_every_course
         # chance that a uniform draw of per_attempt items from the pool misses all k items
         miss = math.comb(pool - k, per_attempt) / math.comb(pool, per_attempt)
         assert k >= 3 and miss < 1e-4, (objective.id, k, miss)
+
+
+@pytest.mark.django_db
+def test_the_course_page_shows_the_ce_disclosures(client, curriculum):
+    load_curriculum()
+    course = CoursePage.objects.get()
+    html = client.get(course.url).content.decode()
+    d = curriculum.course.disclosures
+    for text in (
+        "Instructional level",
+        d.instructional_level,
+        "30 November 2026",
+        "30 November 2027",
+        "Commercial support",
+        "Limits of the evidence",
+        "Accommodations",
+        "Complaints and grievances",
+        "to be filled in by the provider",
+        "Course planner and chair",
+        f"{curriculum.course.ce_hours}",
+    ):
+        assert text in html, text
