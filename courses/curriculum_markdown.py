@@ -29,8 +29,9 @@ class MarkdownError(ValueError):
 
 
 def _inline_text(text):
-    """Callout text is plain: drop Markdown emphasis markers."""
-    return re.sub(r"(\*\*|__|\*|_)(.+?)\1", r"\2", " ".join(text.split()))
+    """Callout text is plain: drop Markdown emphasis markers and keep only the text of links."""
+    text = re.sub(r"\[([^\]@][^\]]*)\]\([^)]*\)", r"\1", " ".join(text.split()))
+    return re.sub(r"(\*\*|__|\*|_)(.+?)\1", r"\2", text)
 
 
 def _cells(line):

@@ -557,3 +557,15 @@ def test_the_course_page_shows_the_ce_disclosures(client, curriculum):
         f"{curriculum.course.ce_hours}",
     ):
         assert text in html, text
+
+
+def test_callouts_and_tables_show_no_raw_markdown_links(curriculum):
+    for module in curriculum.modules:
+        for lesson in module.lessons:
+            for kind, value in lesson.blocks:
+                texts = []
+                if kind in ("key_fact", "caution"):
+                    texts = [value["text"]]
+                elif kind == "table":
+                    texts = [cell for row in value["data"] for cell in row]
+                assert not any("](" in text or "[@" in text for text in texts), lesson.path.name
