@@ -27,6 +27,7 @@ from .models import (
     LearningObjective,
     LessonPage,
     ModulePage,
+    Source,
 )
 
 
@@ -101,6 +102,25 @@ class _Loader:
         self._record(key, digest, page)
         self.report.note("created" if created else "updated", kind, title)
         return page
+
+    def sources(self, entries):
+        """Keep the bibliography rows in step with sources.yaml (by key)."""
+        existing = {s.key: s for s in Source.objects.all()}
+        for order, entry in enumerate(entries):
+            data = {**entry.model_dump(), "order": order}
+            digest = _digest(data)
+            source = existing.get(entry.key)
+            if not self._needs_write(f"source:{entry.key}", digest, source):
+                self.report.note("unchanged", "source", entry.key)
+                continue
+            created = source is None
+            source = source or Source(key=entry.key)
+            source.kind, source.short, source.citation = entry.kind, entry.short, entry.citation()
+            source.promotional, source.doi, source.note = entry.promotional, entry.doi, entry.note
+            source.sort_order = order
+            source.save()
+            self._record(f"source:{entry.key}", digest, source)
+            self.report.note("created" if created else "updated", "source", entry.key)
 
     def quiz(self, *, key, settings, items, objectives_by_key, module=None, course=None):
         quiz = Quiz.objects.filter(module=module).first() if module else Quiz.objects.filter(course=course).first()
@@ -186,6 +206,7 @@ def load_curriculum(*, parent, root=DEFAULT_ROOT, force=False) -> LoadReport:
     report = LoadReport()
     with transaction.atomic():
         loader = _Loader(force, report)
+        loader.sources(curriculum.sources.values())
         index = loader.page(
             parent=parent,
             model=CourseIndexPage,
@@ -210,6 +231,8 @@ def load_curriculum(*, parent, root=DEFAULT_ROOT, force=False) -> LoadReport:
                 "accreditation_statement": c.accreditation_statement,
                 "disclosure": c.disclosure,
                 "participation_percent": c.participation_percent,
+                **c.disclosures.model_dump(exclude={"planners"}),
+                "planners": [("person", planner.model_dump()) for planner in c.disclosures.planners],
             },
             objectives=c.objectives,
             children=_evaluation_children(curriculum),

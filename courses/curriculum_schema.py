@@ -7,6 +7,7 @@ docs/CURRICULUM_FORMAT.md.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -47,6 +48,35 @@ class QuizSettings(Strict):
     review_policy: Literal["always", "wrong_items", "after_pass", "never"] = "always"
 
 
+class Planner(Strict):
+    name: str = Field(min_length=2, max_length=120)
+    role: str = Field(min_length=3, max_length=80)
+    credentials: str = Field(min_length=2, max_length=160)
+    conflicts: str = Field(min_length=4)
+
+
+class Disclosures(Strict):
+    """What a CE accreditor expects on the course page; every field required."""
+
+    instructional_level: Literal["Introductory", "Intermediate", "Advanced"]
+    release_date: date
+    next_review_date: date
+    hours_method: str = Field(min_length=40)
+    planners: list[Planner] = Field(min_length=1)
+    commercial_support: str = Field(min_length=10)
+    accommodations: str = Field(min_length=20)
+    grievance: str = Field(min_length=20)
+    evidence_limits: str = Field(min_length=40)
+
+    @model_validator(mode="after")
+    def check_dates(self):
+        if self.next_review_date <= self.release_date:
+            raise ValueError("next_review_date must be after release_date")
+        if (self.next_review_date - self.release_date).days > 3 * 366:
+            raise ValueError("next_review_date must be within three years of release_date")
+        return self
+
+
 class CourseFile(Strict):
     slug: str = Field(pattern=SLUG)
     title: str
@@ -57,6 +87,7 @@ class CourseFile(Strict):
     accreditation_statement: str
     disclosure: str
     participation_percent: int = Field(default=50, ge=0, le=100)
+    disclosures: Disclosures
     objectives: list[Objective] = Field(min_length=1)
     final_exam: QuizSettings
 
@@ -70,9 +101,63 @@ class ModuleFile(Strict):
     quiz: QuizSettings
 
 
-class Reference(Strict):
-    text: str = Field(min_length=3)
-    source: str | None = None
+SOURCE_KEY = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class SourceEntry(Strict):
+    """One entry of the source registry (``sources.yaml``)."""
+
+    key: str = Field(pattern=SOURCE_KEY, max_length=60)
+    kind: Literal["web_article", "peer_reviewed", "regulatory"]
+    short: str = Field(min_length=3, max_length=160)
+    title: str = Field(min_length=3)
+    promotional: bool = False
+    publisher: str = ""
+    date: str = Field(default="", pattern=r"^(\d{4}-\d{2}-\d{2})?$")
+    note: str = ""
+    authors: str = ""
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    journal: str = ""
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    doi: str = Field(default="", pattern=r"^(10\.\d{4,9}/\S+)?$")
+    url: str = Field(default="", pattern=r"^(https://\S+)?$")
+
+    @model_validator(mode="after")
+    def check_kind(self):
+        if self.kind == "peer_reviewed":
+            missing = [f for f in ("authors", "year", "journal", "volume", "pages", "doi") if not getattr(self, f)]
+            if missing:
+                raise ValueError(f"a peer-reviewed source needs {', '.join(missing)}")
+        elif self.kind == "regulatory" and not (self.publisher and self.date):
+            raise ValueError("a regulatory source needs a publisher and a date")
+        elif self.kind == "web_article" and not self.publisher:
+            raise ValueError('a web article needs a publisher (write "Not stated" if the article gives none)')
+        return self
+
+    @property
+    def kind_label(self):
+        if self.kind == "web_article":
+            return "Promotional web article" if self.promotional else "Web article"
+        return {"peer_reviewed": "Peer-reviewed", "regulatory": "Regulatory"}[self.kind]
+
+    def citation(self):
+        """The full citation shown in reference lists and the bibliography."""
+        if self.kind == "peer_reviewed":
+            issue = f"({self.issue})" if self.issue else ""
+            return (
+                f"{self.authors.rstrip('.')}. {self.title}. {self.journal}. "
+                f"{self.year};{self.volume}{issue}:{self.pages}. doi:{self.doi}"
+            )
+        dated = f", {self.date}" if self.date else ""
+        if self.kind == "regulatory":
+            return f"{self.publisher}. {self.title}{dated}."
+        return f"\u201c{self.title}.\u201d {self.publisher}{dated}. {self.kind_label}."
+
+
+class SourcesFile(Strict):
+    sources: list[SourceEntry] = Field(min_length=1)
 
 
 class LessonFront(Strict):
@@ -82,7 +167,7 @@ class LessonFront(Strict):
     free_preview: bool = False
     estimated_minutes: int = Field(default=10, ge=1, le=240)
     summary: str = Field(default="", max_length=300)
-    references: list[Reference] = Field(default_factory=list)
+    references: list[str] = Field(default_factory=list)
 
 
 class ChoiceItem(Strict):
@@ -98,7 +183,7 @@ class QuestionItem(Strict):
     key: str = Field(pattern=r"^m\d+-[qf]\d+$")
     type: Literal["single", "true_false", "multiple"]
     objective: str
-    source: str = Field(min_length=3)
+    source: str = Field(pattern=SOURCE_KEY)
     stem: str = Field(min_length=10)
     explanation: str = Field(min_length=20)
     choices: list[ChoiceItem]
@@ -157,6 +242,7 @@ class Curriculum:
     course: CourseFile
     evaluation: EvaluationFile
     modules: list = field(default_factory=list)
+    sources: dict = field(default_factory=dict)
 
     @property
     def final_items(self):
@@ -205,7 +291,7 @@ def _split_front_matter(text):
     return text[4:end], text[end + 5 :]
 
 
-def _load_lesson(root, path, problems):
+def _load_lesson(root, path, problems, cite):
     where = _rel(root, path)
     try:
         front_text, body = _split_front_matter(path.read_text(encoding="utf-8"))
@@ -216,18 +302,58 @@ def _load_lesson(root, path, problems):
     except (ValueError, yaml.YAMLError) as exc:
         problems.append(f"{where}: {exc}")
         return None
+    unknown = [(i, key) for i, key in enumerate(front.references) if key not in cite.sources]
+    for i, key in unknown:
+        problems.append(f"{where}: references[{i}]: unknown source key {key!r}")
+    if unknown:
+        return None
     try:
-        blocks = body_to_blocks(body, front.references)
+        blocks = body_to_blocks(body, front.references, cite=cite)
     except MarkdownError as exc:
         problems.append(f"{where}: body: {exc}")
         return None
     return Lesson(path=path, front=front, blocks=blocks, word_count=len(body.split()))
 
 
-def read_curriculum(root=DEFAULT_ROOT):
+class Citer:
+    """Resolves source keys for the Markdown converter: the short citation a
+    learner sees and the bibliography anchor it links to."""
+
+    def __init__(self, sources, bibliography_url):
+        self.sources = sources
+        self.bibliography_url = bibliography_url
+
+    def href(self, key):
+        return f"{self.bibliography_url}#src-{key}"
+
+    def short(self, key):
+        return self.sources[key].short
+
+    def entry(self, key):
+        return self.sources[key]
+
+
+def _load_sources(root, problems):
+    registry = _load_yaml(root, root / "sources.yaml", SourcesFile, problems)
+    if registry is None:
+        return {}
+    for dupe in _duplicates(s.key for s in registry.sources):
+        problems.append(f"sources.yaml: sources: key {dupe!r} is used twice")
+    return {s.key: s for s in registry.sources}
+
+
+def _bibliography_url():
+    from django.urls import reverse
+
+    return reverse("bibliography")
+
+
+def read_curriculum(root=DEFAULT_ROOT, *, bibliography_url=None):
     """Parse and validate every file; raise CurriculumError listing all problems."""
     root = Path(root)
     problems = []
+    sources = _load_sources(root, problems)
+    cite = Citer(sources, bibliography_url or _bibliography_url())
     course = _load_yaml(root, root / "course.yaml", CourseFile, problems)
     evaluation = _load_yaml(root, root / "evaluation.yaml", EvaluationFile, problems)
     modules = []
@@ -235,7 +361,7 @@ def read_curriculum(root=DEFAULT_ROOT):
         meta = _load_yaml(root, module_dir / "module.yaml", ModuleFile, problems)
         quiz = _load_yaml(root, module_dir / "quiz.yaml", QuestionFile, problems)
         final = _load_yaml(root, module_dir / "final_exam.yaml", QuestionFile, problems)
-        lessons = [_load_lesson(root, p, problems) for p in sorted((module_dir / "lessons").glob("*.md"))]
+        lessons = [_load_lesson(root, p, problems, cite) for p in sorted((module_dir / "lessons").glob("*.md"))]
         if meta is None or quiz is None or final is None or None in lessons:
             continue
         if not lessons:
@@ -250,11 +376,15 @@ def read_curriculum(root=DEFAULT_ROOT):
             )
         )
     if course and not problems:
-        problems.extend(_cross_checks(root, course, modules))
+        problems.extend(_cross_checks(root, course, modules, sources))
     if problems:
         raise CurriculumError(problems)
     return Curriculum(
-        root=root, course=course, evaluation=evaluation, modules=sorted(modules, key=lambda m: m.meta.order)
+        root=root,
+        course=course,
+        evaluation=evaluation,
+        modules=sorted(modules, key=lambda m: m.meta.order),
+        sources=sources,
     )
 
 
@@ -265,7 +395,7 @@ def _duplicates(values):
     return sorted(dupes)
 
 
-def _cross_checks(root, course, modules):
+def _cross_checks(root, course, modules, sources):
     problems = []
     course_objectives = {o.id for o in course.objectives}
     for dupe in _duplicates(m.meta.slug for m in modules):
@@ -282,6 +412,10 @@ def _cross_checks(root, course, modules):
         objective_ids = {o.id for o in m.meta.objectives}
         for dupe in _duplicates(o.id for o in m.meta.objectives):
             problems.append(f"{where}/module.yaml: objectives: id {dupe!r} is used twice")
+        for name, items in (("quiz.yaml", m.quiz), ("final_exam.yaml", m.final_items)):
+            for i, q in enumerate(items):
+                if q.source not in sources:
+                    problems.append(f"{where}/{name}: questions[{i}].source: unknown source key {q.source!r}")
         for i, q in enumerate(m.quiz):
             if q.objective not in objective_ids:
                 problems.append(

@@ -8,7 +8,7 @@ from wagtail.models import Orderable, Page
 
 from core.models import SitePage
 
-from .blocks import LessonStreamBlock
+from .blocks import LessonStreamBlock, PlannerBlock
 
 
 class LearningObjective(Orderable):
@@ -49,20 +49,44 @@ class CoursePage(SitePage):
         "marked complete; 0 turns the check off.",
     )
     disclosure = models.TextField(blank=True, help_text="Educational-use and commercial-support disclosure.")
+    # CE disclosures (shown on the course page; the curriculum loader requires them)
+    instructional_level = models.CharField(max_length=40, blank=True)
+    release_date = models.DateField(null=True, blank=True)
+    next_review_date = models.DateField(null=True, blank=True)
+    hours_method = models.TextField(blank=True, help_text="How the CE hours were calculated.")
+    planners = StreamField([("person", PlannerBlock())], blank=True, help_text="Planners, authors and reviewers.")
+    commercial_support = models.TextField(blank=True)
+    accommodations = models.TextField(blank=True, help_text="How to request accessibility accommodations.")
+    grievance = models.TextField(blank=True, help_text="How to raise a complaint or grievance.")
+    evidence_limits = models.TextField(blank=True, help_text="Limits of the evidence behind the course.")
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
         MultiFieldPanel(
             [
                 FieldPanel("ce_hours"),
+                FieldPanel("hours_method"),
                 FieldPanel("format"),
+                FieldPanel("instructional_level"),
+                FieldPanel("release_date"),
+                FieldPanel("next_review_date"),
                 FieldPanel("accreditation_statement"),
                 FieldPanel("participation_percent"),
             ],
             heading="Continuing education",
         ),
         FieldPanel("target_audience"),
-        FieldPanel("disclosure"),
+        MultiFieldPanel(
+            [
+                FieldPanel("planners"),
+                FieldPanel("commercial_support"),
+                FieldPanel("disclosure"),
+                FieldPanel("evidence_limits"),
+                FieldPanel("accommodations"),
+                FieldPanel("grievance"),
+            ],
+            heading="Disclosures",
+        ),
         InlinePanel("objectives", heading="Course learning objectives", min_num=1),
         InlinePanel("evaluation_questions", heading="Course evaluation questions"),
     ]
@@ -172,6 +196,47 @@ class CourseCompletion(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "course"], name="one_completion_per_course")]
+
+
+class Source(models.Model):
+    """An entry of the course bibliography. Lessons and quiz items cite it by
+    ``key``; the curriculum loader keeps the rows in step with sources.yaml."""
+
+    class Kind(models.TextChoices):
+        WEB_ARTICLE = "web_article", "Web article"
+        PEER_REVIEWED = "peer_reviewed", "Peer-reviewed"
+        REGULATORY = "regulatory", "Regulatory"
+
+    key = models.SlugField(max_length=60, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    short = models.CharField(max_length=160, help_text="What learners see where the source is cited.")
+    citation = models.TextField(help_text="The full citation shown in the bibliography.")
+    promotional = models.BooleanField(default=False, help_text="Published by someone selling the service.")
+    doi = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    panels = [
+        FieldPanel("key"),
+        FieldPanel("kind"),
+        FieldPanel("short"),
+        FieldPanel("citation"),
+        FieldPanel("promotional"),
+        FieldPanel("doi"),
+        FieldPanel("note"),
+    ]
+
+    class Meta:
+        ordering = ["sort_order", "key"]
+
+    def __str__(self):
+        return self.short
+
+    @property
+    def kind_label(self):
+        if self.kind == self.Kind.WEB_ARTICLE and self.promotional:
+            return "Promotional web article"
+        return self.get_kind_display()
 
 
 class CurriculumImport(models.Model):

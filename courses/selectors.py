@@ -12,7 +12,7 @@ from core.caching import content_version
 from quizzes.selectors import passed_quiz_ids
 
 from . import hooks
-from .models import CourseCompletion, CoursePage, Enrolment, EvaluationResponse, LessonCompletion
+from .models import CourseCompletion, CoursePage, Enrolment, EvaluationResponse, LessonCompletion, Source
 from .structure import course_structure, course_structure_for_page
 
 
@@ -249,4 +249,20 @@ def export_course_completions(user):
     return [
         {"course": c.course.title, "completed_at": c.completed_at.isoformat()}
         for c in CourseCompletion.objects.filter(user=user).select_related("course")
+    ]
+
+
+BIBLIOGRAPHY_GROUPS = (
+    ("web_article", "Web articles the course is built around"),
+    ("peer_reviewed", "Peer-reviewed literature"),
+    ("regulatory", "Labels, safety communications and device clearances"),
+)
+
+
+def bibliography():
+    """The bibliography in display groups, in one query."""
+    sources = list(Source.objects.all())
+    return [
+        {"kind": kind, "heading": heading, "sources": [s for s in sources if s.kind == kind]}
+        for kind, heading in BIBLIOGRAPHY_GROUPS
     ]

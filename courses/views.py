@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -7,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .forms import EvaluationForm
 from .models import CoursePage, LessonPage
-from .selectors import course_catalogue, course_outline, dashboard, lesson_context, module_detail
+from .selectors import bibliography, course_catalogue, course_outline, dashboard, lesson_context, module_detail
 from .services import (
     MSG_ENROL_FIRST,
     MSG_ENROL_TO_READ,
@@ -23,6 +24,39 @@ from .services import (
 @login_required
 def dashboard_view(request):
     return render(request, "courses/dashboard.html", {"courses": dashboard(user=request.user)})
+
+
+def bibliography_view(request):
+    """The course bibliography: every source a lesson or item may cite, public
+    so that anyone can check what the course rests on."""
+    return render(request, "courses/bibliography.html", {"groups": bibliography()})
+
+
+HANDOUT_FOOTER = (
+    "General information for clients; it does not replace advice from your treatment team. "
+    "In a crisis in the US, call or text 988; elsewhere, contact local emergency services."
+)
+
+
+def handout_pdf_view(request, lesson_id, slug):
+    """A lesson's handout as PDF, made from the same text the lesson shows.
+    Readable by whoever may read the lesson."""
+    from .handouts import render_handout_pdf
+
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    context = lesson_context(lesson=lesson, user=request.user)
+    if not context["can_read"]:
+        messages.info(request, "Enrol in the course to download this handout.")
+        return redirect(context["course"].url + "#enrol")
+    handout = next((b.value for b in lesson.body if b.block_type == "handout" and b.value["slug"] == slug), None)
+    if handout is None:
+        raise Http404("No such handout in this lesson.")
+    pdf = render_handout_pdf(
+        title=handout["title"], text=handout["text"], course_title=context["course"].title, footer=HANDOUT_FOOTER
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{slug}.pdf"'
+    return response
 
 
 @login_required

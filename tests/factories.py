@@ -119,7 +119,7 @@ def make_course(
                 body=[
                     ("heading", "Overview"),
                     ("paragraph", "<p>Lesson text.</p>"),
-                    ("key_fact", {"text": "A fact.", "source": "000_seed.txt"}),
+                    ("key_fact", {"text": "A fact.", "source": "Rush et al., 2006", "source_key": "rush2006"}),
                 ],
             )
             module.add_child(instance=lesson)

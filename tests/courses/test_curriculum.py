@@ -4,6 +4,7 @@ These tests read the curriculum files (and, for provenance, the seed articles
 in ../shared/seeds); they do not rely on any course being in the database.
 """
 
+import math
 import re
 import shutil
 from collections import Counter
@@ -42,7 +43,32 @@ def test_six_modules_with_objectives_and_lessons(curriculum):
         assert 3 <= len(module.meta.objectives) <= 5, module.meta.slug
         assert len(module.lessons) >= 3, module.meta.slug
         assert sum(lesson.front.free_preview for lesson in module.lessons) <= 1
-    assert curriculum.course.ce_hours == 6
+
+
+def test_ce_hours_follow_the_documented_method(curriculum):
+    from courses.ce_hours import ce_hours, lesson_minutes, total_minutes
+
+    words = [lesson.word_count for m in curriculum.modules for lesson in m.lessons]
+    for module in curriculum.modules:
+        for lesson in module.lessons:
+            assert lesson.front.estimated_minutes == lesson_minutes(lesson.word_count), lesson.path.name
+    items = sum(m.meta.quiz.questions_per_attempt for m in curriculum.modules)
+    items += curriculum.course.final_exam.questions_per_attempt
+    assert curriculum.course.ce_hours == ce_hours(lesson_words=words, assessment_items=items)
+    minutes = total_minutes(lesson_words=words, assessment_items=items)
+    assert f"{minutes} minutes" in curriculum.course.disclosures.hours_method
+    assert f"{curriculum.course.ce_hours} contact hours" in curriculum.course.accreditation_statement
+    assert "time-spent" in {q.key for q in curriculum.evaluation.questions}
+
+
+def test_the_course_file_must_carry_every_ce_disclosure(tmp_path):
+    root = _broken_copy(tmp_path, "course.yaml", "  commercial_support: >-", "  commercial_supp0rt: >-")
+    with pytest.raises(CurriculumError) as exc:
+        read_curriculum(root)
+    assert "course.yaml: disclosures.commercial_support: Field required" in exc.value.problems
+    root2 = _broken_copy(tmp_path / "b", "course.yaml", "next_review_date: 2027-11-30", "next_review_date: 2026-01-01")
+    with pytest.raises(CurriculumError, match="next_review_date must be after release_date"):
+        read_curriculum(root2)
 
 
 def test_lessons_are_substantial_and_use_the_lesson_blocks(curriculum):
@@ -55,16 +81,63 @@ def test_lessons_are_substantial_and_use_the_lesson_blocks(curriculum):
         assert any(kind == "table" for lesson in module.lessons for kind, _ in lesson.blocks), module.meta.slug
 
 
-def test_every_key_fact_and_item_names_a_seed_file(curriculum, seed_names):
+def test_every_cited_key_resolves_to_the_registry(curriculum):
+    keys = set(curriculum.sources)
+    cited = set()
     for module in curriculum.modules:
         for lesson in module.lessons:
             for kind, value in lesson.blocks:
                 if kind == "key_fact":
-                    assert value["source"] in seed_names, f"{lesson.path.name}: {value['source']}"
-            for ref in lesson.front.references:
-                assert ref.source is None or ref.source in seed_names, f"{lesson.path.name}: {ref.source}"
+                    assert value["source_key"] in keys, f"{lesson.path.name}: {value['source_key']}"
+                    cited.add(value["source_key"])
+                if kind == "paragraph":
+                    for key in re.findall(r'href="/learning/sources/#src-([a-z0-9-]+)"', value):
+                        assert key in keys, f"{lesson.path.name}: {key}"
+                        cited.add(key)
+            for key in lesson.front.references:
+                assert key in keys, f"{lesson.path.name}: {key}"
+                cited.add(key)
         for item in (*module.quiz, *module.final_items):
-            assert item.source in seed_names, f"{item.key}: {item.source}"
+            assert item.source in keys, f"{item.key}: {item.source}"
+            cited.add(item.source)
+    # every web article keeps its place as the course's starting material
+    assert {k for k, s in curriculum.sources.items() if s.kind == "web_article"} <= cited
+
+
+def test_the_registry_labels_web_articles_and_gives_every_paper_a_doi(curriculum):
+    kinds = Counter(s.kind for s in curriculum.sources.values())
+    assert kinds["web_article"] == 5 and kinds["peer_reviewed"] >= 12, kinds
+    assert sum(s.promotional for s in curriculum.sources.values()) == 2
+    for source in curriculum.sources.values():
+        if source.kind == "peer_reviewed":
+            assert re.fullmatch(r"10\.\d{4,9}/\S+", source.doi), source.key
+            assert f"doi:{source.doi}" in source.citation()
+        if source.kind == "regulatory":
+            assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", source.date), source.key
+
+
+FILE_NAME = re.compile(r"\b\d{3}_[0-9a-f]{16}(\.txt)?\b")
+
+
+def _learner_facing_files():
+    base = Path(settings.BASE_DIR)
+    return [
+        *DEFAULT_ROOT.rglob("*.md"),
+        *DEFAULT_ROOT.rglob("*.yaml"),
+        *(base / "templates").rglob("*.html"),
+        *(base / "templates").rglob("*.txt"),
+    ]
+
+
+def test_no_learner_facing_text_names_a_source_file_or_says_seed(seed_names):
+    stems = {name.removesuffix(".txt") for name in seed_names}
+    found = []
+    for path in _learner_facing_files():
+        text = path.read_text(encoding="utf-8")
+        found += [f"{path.name}: file name {m.group(0)}" for m in FILE_NAME.finditer(text)]
+        found += [f"{path.name}: {stem}" for stem in stems if stem in text]
+        found += [f"{path.name}: the word seed" for _ in re.finditer(r"\bseeds?\b", text, re.IGNORECASE)]
+    assert not found, "\n".join(found[:20])
 
 
 def test_question_banks_are_large_enough_and_cover_every_objective(curriculum):
@@ -95,13 +168,18 @@ def _words(text):
     return re.findall(r"[a-z0-9%]+", text.lower())
 
 
-def test_no_sentence_of_a_seed_is_copied(seed_names):
-    """No run of eight consecutive words from any seed article appears in the
-    curriculum, the templates or the docs."""
+def test_no_sentence_of_a_seed_is_copied(seed_names, curriculum):
+    """No run of eight consecutive words from any source article appears in the
+    curriculum, the templates or the docs. The articles' own titles, quoted in
+    citations, are not copied prose and are exempt."""
     shingles = set()
     for path in SEEDS.glob("*.txt"):
         words = _words(path.read_text(encoding="utf-8"))
         shingles.update(tuple(words[i : i + 8]) for i in range(len(words) - 7))
+    for source in curriculum.sources.values():
+        if source.kind == "web_article":
+            words = _words(source.title)
+            shingles -= {tuple(words[i : i + 8]) for i in range(len(words) - 7)}
     base = Path(settings.BASE_DIR)
     files = [
         *DEFAULT_ROOT.rglob("*.md"),
@@ -126,6 +204,7 @@ def test_no_sentence_of_a_seed_is_copied(seed_names):
 
 def _broken_copy(tmp_path, relative, old, new):
     root = tmp_path / "curriculum"
+    root.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(DEFAULT_ROOT, root)
     target = root / relative
     text = target.read_text(encoding="utf-8")
@@ -151,8 +230,59 @@ def test_a_keyfact_without_a_source_is_refused(tmp_path):
     root = _broken_copy(
         tmp_path, f"modules/{module.name}/lessons/{lesson.name}", "::: keyfact source=", "::: keyfact from="
     )
-    with pytest.raises(CurriculumError, match=r"lessons/.*\.md: body: line \d+: a keyfact needs source=<file>"):
+    with pytest.raises(CurriculumError, match=r"lessons/.*\.md: body: line \d+: a keyfact needs source=<key>"):
         read_curriculum(root)
+
+
+def _first_lesson():
+    module = sorted((DEFAULT_ROOT / "modules").iterdir())[0]
+    return module, sorted((module / "lessons").glob("*.md"))[0]
+
+
+def test_an_unknown_key_in_a_keyfact_is_refused_naming_file_and_field(tmp_path):
+    module, lesson = _first_lesson()
+    root = _broken_copy(
+        tmp_path, f"modules/{module.name}/lessons/{lesson.name}", "::: keyfact source=", "::: keyfact source=nobody2099"
+    )
+    with pytest.raises(CurriculumError) as exc:
+        read_curriculum(root)
+    assert any(
+        p.startswith(f"modules/{module.name}/lessons/{lesson.name}: body: line ")
+        and "keyfact source: unknown source key" in p
+        for p in exc.value.problems
+    ), exc.value.problems
+
+
+def test_an_unknown_key_in_a_citation_or_reference_list_is_refused(tmp_path):
+    module, lesson = _first_lesson()
+    where = f"modules/{module.name}/lessons/{lesson.name}"
+    root = _broken_copy(tmp_path, where, "references:\n  - ", "references:\n  - nobody2099\n  - ")
+    with pytest.raises(CurriculumError) as exc:
+        read_curriculum(root)
+    assert f"{where}: references[0]: unknown source key 'nobody2099'" in exc.value.problems
+
+    root2 = _broken_copy(tmp_path / "b", where, "[@", "[@nobody2099; @")
+    with pytest.raises(CurriculumError, match=r"body: line \d+: citation: unknown source key 'nobody2099'"):
+        read_curriculum(root2)
+
+
+def test_an_unknown_key_on_a_quiz_item_is_refused_naming_file_and_field(tmp_path):
+    module = sorted((DEFAULT_ROOT / "modules").iterdir())[1].name
+    text = (DEFAULT_ROOT / "modules" / module / "quiz.yaml").read_text(encoding="utf-8")
+    first = re.search(r"(?m)^(\s*)source: \S+$", text)
+    root = _broken_copy(tmp_path, f"modules/{module}/quiz.yaml", first.group(0), f"{first.group(1)}source: nobody2099")
+    with pytest.raises(CurriculumError) as exc:
+        read_curriculum(root)
+    assert f"modules/{module}/quiz.yaml: questions[0].source: unknown source key 'nobody2099'" in exc.value.problems
+
+
+def test_a_peer_reviewed_source_without_a_doi_is_refused(tmp_path):
+    root = _broken_copy(tmp_path, "sources.yaml", "    doi: 10.1176/ajp.2006.163.11.1905\n", "")
+    with pytest.raises(CurriculumError) as exc:
+        read_curriculum(root)
+    assert any(p.startswith("sources.yaml: sources[") and "needs doi" in p for p in exc.value.problems), (
+        exc.value.problems
+    )
 
 
 # --- loading ----------------------------------------------------------------------
@@ -218,3 +348,224 @@ def test_a_failed_load_leaves_the_database_unchanged(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         load_curriculum()
     assert not CoursePage.objects.exists() and not Question.objects.exists()
+
+
+@pytest.mark.django_db
+def test_lessons_link_their_citations_to_the_bibliography_which_lists_the_registry(client, curriculum):
+    from courses.models import Source
+
+    load_curriculum()
+    assert set(Source.objects.values_list("key", flat=True)) == set(curriculum.sources)
+    response = client.get("/learning/sources/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for key, source in curriculum.sources.items():
+        assert f'id="src-{key}"' in html, key
+        if source.doi:
+            assert f"https://doi.org/{source.doi}" in html
+    assert html.count('class="badge badge-warn"') == 2
+
+    preview = LessonPage.objects.get(free_preview=True, slug="defining-treatment-resistant-depression")
+    page = client.get(preview.url)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'href="/learning/sources/#src-' in body
+    assert not FILE_NAME.search(body) and not re.search(r"\bseeds?\b", body, re.IGNORECASE)
+
+
+# --- clinical corrections that a later edit must not undo -----------------------
+
+SAFETY_TABLE = "ketamine-side-effects-and-supervision/#esketamine-safety-at-a-glance"
+DOSING_DAYS = re.compile(r"dosing days?|after each dose|post-dose|observation period", re.IGNORECASE)
+MARKETING = re.compile(
+    r"30\s*(%|percent)?\s*(to|-|–)\s*90\s*%|up to 90\s*%|60\s*(%|percent)?\s*(to|-|–)\s*70|\b44\s*(%|percent)"
+)
+
+
+def _lesson_text(lesson):
+    return lesson.path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+
+
+def test_every_lesson_that_mentions_dosing_days_links_the_one_safety_table(curriculum):
+    safety = [lesson for m in curriculum.modules for lesson in m.lessons if lesson.front.slug in SAFETY_TABLE]
+    assert len(safety) == 1
+    table_heading = [v for k, v in safety[0].blocks if k == "heading"]
+    assert "Esketamine safety at a glance" in table_heading
+    for module in curriculum.modules:
+        for lesson in module.lessons:
+            text = _lesson_text(lesson)
+            if DOSING_DAYS.search(text) and lesson is not safety[0]:
+                assert SAFETY_TABLE in text, lesson.path.name
+    link_prefix = f"/courses/{curriculum.course.slug}/ketamine-pharmacology/"
+    all_text = "".join(_lesson_text(lesson) for m in curriculum.modules for lesson in m.lessons)
+    assert all_text.count(SAFETY_TABLE) == all_text.count(link_prefix + SAFETY_TABLE)
+
+
+def test_driving_advice_is_the_same_everywhere(curriculum):
+    texts = [_lesson_text(lesson) for m in curriculum.modules for lesson in m.lessons]
+    texts += [
+        i.stem + i.explanation + " ".join(c.text for c in i.choices)
+        for m in curriculum.modules
+        for i in (*m.quiz, *m.final_items)
+    ]
+    for text in texts:
+        assert not re.search(r"no driving (that|the same) day|not drive (that|the same) day", text, re.IGNORECASE), (
+            text[:80]
+        )
+
+
+def test_marketing_figures_appear_only_as_labelled_claims_and_are_never_keyed(curriculum):
+    for module in curriculum.modules:
+        for lesson in module.lessons:
+            for sentence in re.split(r"(?<=[.!?])\s+|\n", _lesson_text(lesson)):
+                if MARKETING.search(sentence):
+                    assert re.search(r"claim|unverified|promotional|advertis", sentence, re.IGNORECASE), (
+                        f"{lesson.path.name}: {sentence}"
+                    )
+        for item in (*module.quiz, *module.final_items):
+            for choice in item.choices:
+                if choice.correct:
+                    assert not MARKETING.search(choice.text), f"{item.key}: {choice.text}"
+
+
+def test_ketamine_history_is_dated_to_the_early_1960s_and_is_not_examined(curriculum):
+    texts = "".join(_lesson_text(lesson) for m in curriculum.modules for lesson in m.lessons)
+    assert "early 1960s" in texts and "1963" not in texts
+    for item in (i for m in curriculum.modules for i in (*m.quiz, *m.final_items)):
+        assert not re.search(r"\b(19[5-9]\d|1963)\b", item.stem + " ".join(c.text for c in item.choices)), item.key
+
+
+def test_practice_content_vignettes_measurement_and_coordination_kit(curriculum):
+    lessons = {lesson.front.slug: lesson for m in curriculum.modules for lesson in m.lessons}
+    decision_modules = Counter()
+    for module in curriculum.modules:
+        for lesson in module.lessons:
+            for kind, value in lesson.blocks:
+                if kind == "caution" and value["title"].startswith("Decision point"):
+                    decision_modules[module.meta.order] += 1
+    assert sum(decision_modules.values()) >= 6 and len(decision_modules) >= 3, decision_modules
+    for name in ("Maria", "Daniel", "Aisha"):
+        modules = {m.meta.order for m in curriculum.modules for lesson in m.lessons if name in _lesson_text(lesson)}
+        assert len(modules) >= 2, name
+
+    mbc = _lesson_text(lessons["measurement-based-care-and-suicide-risk"])
+    for needle in (
+        "PHQ-9",
+        "item 9",
+        "Columbia-Suicide Severity Rating Scale",
+        "safety plan",
+        "Example escalation thresholds",
+    ):
+        assert needle in mbc, needle
+    kit = _lesson_text(lessons["coordination-kit"])
+    for needle in ("HIPAA", "42 CFR Part 2", "SBAR", "shared care plan", "talking points"):
+        assert needle.lower() in kit.lower(), needle
+    handouts = [
+        v["slug"] for m in curriculum.modules for lesson in m.lessons for k, v in lesson.blocks if k == "handout"
+    ]
+    assert {"sbar-call-script", "shared-care-plan", "client-check-ins-and-safety"} <= set(handouts)
+
+
+# --- item bank, second edition: mechanical rules ----------------------------------
+
+ABSOLUTE = re.compile(r"\b(always|never|all|every|none|only|must|guarantees?d?|completely|entirely)\b", re.IGNORECASE)
+APPLIED = re.compile(
+    r"\b(client|colleague|patient|supervisee|Maria|Daniel|Aisha|Sam|Dana|Luis|daughter|son|partner)\b", re.IGNORECASE
+)
+RECALL = re.compile(
+    r"according to|in the (web )?articles?|the (web )?articles? (describe|say|report|use|argue)|described in the"
+    r"|consistent with the|\bthe sources?\b|source material|the clinic article|combined-treatment article|credits",
+    re.IGNORECASE,
+)
+
+
+def _items(curriculum):
+    return [i for m in curriculum.modules for i in (*m.quiz, *m.final_items)]
+
+
+def test_select_all_items_vary_in_how_many_options_are_correct(curriculum):
+    multiple = [i for i in _items(curriculum) if i.type == "multiple"]
+    counts = Counter(sum(c.correct for c in i.choices) for i in multiple)
+    assert all(len(i.choices) == 5 for i in multiple)
+    assert set(counts) <= {2, 3, 4}, counts
+    for n in (2, 3, 4):
+        assert counts[n] >= len(multiple) * 0.25, counts
+
+
+def test_absolute_words_are_as_common_in_keyed_as_in_unkeyed_options(curriculum):
+    options = [c for i in _items(curriculum) if i.type != "true_false" for c in i.choices]
+    keyed = [c for c in options if c.correct]
+    unkeyed = [c for c in options if not c.correct]
+
+    def rate(choices):
+        return sum(bool(ABSOLUTE.search(c.text)) for c in choices) / len(choices)
+
+    assert abs(rate(keyed) - rate(unkeyed)) <= 0.05, (rate(keyed), rate(unkeyed))
+
+
+def test_the_keyed_option_is_the_longest_no_more_often_than_chance(curriculum):
+    single = [i for i in _items(curriculum) if i.type == "single"]
+    longest = sum(max(i.choices, key=lambda c: len(c.text)).correct for i in single)
+    chance = sum(1 / len(i.choices) for i in single)
+    assert longest <= chance * 1.15, (longest, chance)
+
+
+def test_true_false_keys_are_balanced(curriculum):
+    keys = Counter(next(c.text for c in i.choices if c.correct) for i in _items(curriculum) if i.type == "true_false")
+    assert 0.4 <= keys["True"] / sum(keys.values()) <= 0.6, keys
+
+
+def test_at_least_40_percent_of_items_are_applied_and_none_test_recall_of_sources(curriculum):
+    items = _items(curriculum)
+    applied = [i for i in items if APPLIED.search(i.stem)]
+    assert len(applied) >= 0.4 * len(items), (len(applied), len(items))
+    assert not [i.key for i in items if RECALL.search(i.stem)]
+
+
+def test_every_objective_has_three_items_and_the_final_draw_reaches_every_course_objective(curriculum):
+    for module in curriculum.modules:
+        covered = Counter(item.objective for item in module.quiz)
+        for objective in module.meta.objectives:
+            assert covered[objective.id] >= 3, f"{objective.id}: {covered[objective.id]}"
+    final = Counter(item.objective for item in curriculum.final_items)
+    per_attempt = curriculum.course.final_exam.questions_per_attempt
+    pool = len(curriculum.final_items)
+    for objective in curriculum.course.objectives:
+        k = final[objective.id]
+        # chance that a uniform draw of per_attempt items from the pool misses all k items
+        miss = math.comb(pool - k, per_attempt) / math.comb(pool, per_attempt)
+        assert k >= 3 and miss < 1e-4, (objective.id, k, miss)
+
+
+@pytest.mark.django_db
+def test_the_course_page_shows_the_ce_disclosures(client, curriculum):
+    load_curriculum()
+    course = CoursePage.objects.get()
+    html = client.get(course.url).content.decode()
+    d = curriculum.course.disclosures
+    for text in (
+        "Instructional level",
+        d.instructional_level,
+        "30 November 2026",
+        "30 November 2027",
+        "Commercial support",
+        "Limits of the evidence",
+        "Accommodations",
+        "Complaints and grievances",
+        "to be filled in by the provider",
+        "Course planner and chair",
+        f"{curriculum.course.ce_hours}",
+    ):
+        assert text in html, text
+
+
+def test_callouts_and_tables_show_no_raw_markdown_links(curriculum):
+    for module in curriculum.modules:
+        for lesson in module.lessons:
+            for kind, value in lesson.blocks:
+                texts = []
+                if kind in ("key_fact", "caution"):
+                    texts = [value["text"]]
+                elif kind == "table":
+                    texts = [cell for row in value["data"] for cell in row]
+                assert not any("](" in text or "[@" in text for text in texts), lesson.path.name

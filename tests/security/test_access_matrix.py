@@ -75,6 +75,11 @@ MATRIX = {
     "course_enrol": Row("post", lambda w: [w.course.pk], (LOGIN, 302, 302, 302, 302)),
     "course_evaluation": Row("get", lambda w: [w.course.pk], (LOGIN, 200, 200, 302, 302)),
     "lesson_complete": Row("post", lambda w: [w.lesson.pk], (LOGIN, 302, 302, 302, 302)),
+    # The course bibliography is public. A lesson's handout follows the lesson's own access
+    # (this lesson is a free preview, so everyone may read it; it has no handout by that name).
+    # Non-preview lessons send anonymous visitors to enrol: tests/courses/test_handouts.py.
+    "bibliography": Row("get", None, (200, 200, 200, 200, 200)),
+    "lesson_handout_pdf": Row("get", lambda w: [w.lesson.pk, "no-such-handout"], (404, 404, 404, 404, 404)),
     "attempt_start": Row("post", lambda w: [w.quiz.pk], (LOGIN, 302, 302, 403, 403)),
     # Editors preview quizzes; to learners the URL does not exist.
     "quiz_preview": Row("get", lambda w: [w.quiz.pk], (LOGIN, 404, 404, 200, 200)),

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0001_initial'),
+        ('courses', '0004_ce_disclosures'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
