@@ -1,7 +1,6 @@
 """Builders for test data. Tests build their own small courses; none depend
 on the seeded flagship course."""
 
-import itertools
 from decimal import Decimal
 
 import factory
@@ -12,8 +11,6 @@ from accounts.models import LearnerProfile
 from courses.models import CourseIndexPage, CoursePage, EvaluationQuestion, LearningObjective, LessonPage, ModulePage
 from home.services import ensure_home_page
 from quizzes.models import Choice, Question, Quiz
-
-_seq = itertools.count(1)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -54,31 +51,77 @@ def course_index():
     return index
 
 
-def make_question(quiz, *, kind="single", n_choices=4, objective=None, order=0):
-    question = Question(
-        quiz=quiz,
-        key=f"t-q{next(_seq)}",
-        type=kind,
-        stem=f"Stem of a {kind} question?",
-        explanation="Because the evidence says so.",
-        objective=objective,
-        sort_order=order,
-    )
+def _choices(kind, n_choices):
+    """Choices that fit the item rules of each type."""
     if kind == "true_false":
-        choices = [Choice(text="True", is_correct=True), Choice(text="False", is_correct=False)]
-    elif kind == "multiple":
-        choices = [Choice(text=f"Option {i}", is_correct=i < 2) for i in range(n_choices)]
-    else:
-        choices = [Choice(text=f"Option {i}", is_correct=i == 0) for i in range(n_choices)]
-    question.choices = choices
-    question.save()
-    return question
+        return [Choice(text="True", is_correct=True), Choice(text="False", is_correct=False)]
+    if kind == "multiple":
+        return [Choice(text=f"Option {i}", is_correct=i < 2) for i in range(n_choices)]
+    return [Choice(text=f"Option {i}", is_correct=i == 0) for i in range(n_choices)]
+
+
+class QuizFactory(factory.django.DjangoModelFactory):
+    """A quiz; pass ``module=`` (module quiz) or ``course=`` (final exam)."""
+
+    class Meta:
+        model = Quiz
+
+    title = factory.Sequence(lambda n: f"Quiz {n}")
+    shuffle_choices = False
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    """A question with choices that fit its type (``n_choices`` for single
+    and select-all); the choices are saved with it as a cluster."""
+
+    class Meta:
+        model = Question
+        exclude = ("n_choices",)
+
+    key = factory.Sequence(lambda n: f"t-q{n}")
+    type = "single"
+    stem = factory.LazyAttribute(lambda q: f"Stem of a {q.type} question?")
+    explanation = "Because the evidence says so."
+    n_choices = 4
+    choices = factory.LazyAttribute(lambda q: _choices(q.type, q.n_choices))
+
+
+class CoursePageFactory(factory.django.DjangoModelFactory):
+    """A live course page under the course index, with one objective and a
+    two-item evaluation; participation checks off unless asked for."""
+
+    class Meta:
+        model = CoursePage
+
+    title = factory.Sequence(lambda n: f"Test course {n}")
+    slug = factory.Sequence(lambda n: f"test-course-{n}")
+    summary = "A small course for tests."
+    ce_hours = Decimal("2.0")
+    format = "Online, self-paced"
+    accreditation_statement = "Approved for 2.0 hours."
+    participation_percent = 0
+    objectives = factory.LazyFunction(lambda: [LearningObjective(key="co1", text="Understand the test subject well.")])
+    evaluation_questions = factory.LazyFunction(
+        lambda: [
+            EvaluationQuestion(key="relevance", text="Relevant to my practice.", kind="likert"),
+            EvaluationQuestion(key="comments", text="Comments", kind="text", required=False),
+        ]
+    )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        course = model_class(**kwargs)
+        course_index().add_child(instance=course)
+        course.save_revision().publish()
+        return course
+
+
+def make_question(quiz, *, kind="single", n_choices=4, objective=None, order=0):
+    return QuestionFactory(quiz=quiz, type=kind, n_choices=n_choices, objective=objective, sort_order=order)
 
 
 def make_quiz(*, module=None, course=None, questions=4, kinds=("single", "true_false", "multiple"), **settings):
-    quiz = Quiz.objects.create(
-        title=f"Quiz {next(_seq)}", module=module, course=course, shuffle_choices=False, **settings
-    )
+    quiz = QuizFactory(module=module, course=course, **settings)
     for i in range(questions):
         make_question(quiz, kind=kinds[i % len(kinds)], order=i)
     return quiz
@@ -90,23 +133,9 @@ def make_course(
     """A live course with modules, lessons, one quiz per module, a final
     exam and a two-item evaluation. The participation check is off unless a
     test asks for it (tests mark lessons complete without waiting)."""
-    n = next(_seq)
-    course = CoursePage(
-        title=title or f"Test course {n}",
-        slug=f"test-course-{n}",
-        summary="A small course for tests.",
-        ce_hours=Decimal("2.0"),
-        format="Online, self-paced",
-        accreditation_statement="Approved for 2.0 hours.",
-        participation_percent=participation_percent,
+    course = CoursePageFactory(
+        participation_percent=participation_percent, **({"title": title} if title else {})
     )
-    course.objectives = [LearningObjective(key="co1", text="Understand the test subject well.")]
-    course.evaluation_questions = [
-        EvaluationQuestion(key="relevance", text="Relevant to my practice.", kind="likert"),
-        EvaluationQuestion(key="comments", text="Comments", kind="text", required=False),
-    ]
-    course_index().add_child(instance=course)
-    course.save_revision().publish()
     for m in range(1, modules + 1):
         module = ModulePage(title=f"Module {m}", slug=f"module-{m}", summary=f"Module {m} summary.")
         module.objectives = [LearningObjective(key=f"m{m}-o1", text="Explain the module topic clearly.")]

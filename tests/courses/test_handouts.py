@@ -5,11 +5,11 @@ import subprocess
 
 import pytest
 
-from courses.curriculum_loader import load_curriculum
 from courses.curriculum_markdown import MarkdownError, body_to_blocks
 from courses.curriculum_schema import DEFAULT_ROOT, Citer, read_curriculum
 from courses.handouts import handout_parts, render_handout_pdf
 from courses.models import Enrolment, LessonPage
+from home.services import site_install_curriculum as load_curriculum
 from tests.factories import UserFactory
 
 TEXT = """## What we will do

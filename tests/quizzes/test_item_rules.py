@@ -11,10 +11,10 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
-from courses.curriculum_loader import load_curriculum
 from courses.curriculum_schema import DEFAULT_ROOT, CurriculumError
 from courses.services import enrol
 from home.services import EDITORS_GROUP, ensure_editor_group
+from home.services import site_install_curriculum as load_curriculum
 from quizzes.item_rules import ItemRuleError, item_problems
 from quizzes.item_services import question_activate, question_deactivate
 from quizzes.models import Choice, Question, Quiz
