@@ -200,6 +200,8 @@ def _stem(body, interaction, where):
     for child in body:
         if child is interaction:
             break
+        if _local(child.tag) not in TEXT_ELEMENTS:
+            refuse(f"{where}: stem: contains <{_local(child.tag)}>, which cannot be represented (text only)")
         parts.append(_text(child, f"{where}: stem"))
     if prompt is not None:
         parts.append(_text(prompt, f"{where}: stem"))

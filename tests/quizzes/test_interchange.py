@@ -165,6 +165,7 @@ def _qti(key="bad", body=None, mapping="", prompt="Which?"):
     ("data", "message"),
     [
         (_qti(prompt='Look: <img src="x.png" alt="x"/>'), "item 'bad': stem: contains <img>"),
+        (_qti(body='<img src="x.png" alt="x"/>' + CHOICES.format(prompt="Which?")), "item 'bad': stem: contains <img>"),
         (
             _qti(body='<qti-text-entry-interaction response-identifier="RESPONSE"/>'),
             "item 'bad': interaction: qti-text-entry-interaction cannot be represented",
