@@ -1,5 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
 
+from .backends import counted_by_allauth
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def _get_login_attempts_cache_key(self, request, **credentials):
@@ -8,3 +10,11 @@ class AccountAdapter(DefaultAccountAdapter):
         # One account gets five failures in all, whichever host is asked.
         login = credentials.get("email", credentials.get("username", "")).lower()
         return f"login-failed:{login}"
+
+    def authenticate(self, request, **credentials):
+        # allauth counts this attempt itself; tell the backend not to count it twice.
+        token = counted_by_allauth.set(True)
+        try:
+            return super().authenticate(request, **credentials)
+        finally:
+            counted_by_allauth.reset(token)

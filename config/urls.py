@@ -9,6 +9,11 @@ from home import views as home_views
 
 urlpatterns = [
     path("healthz", home_views.healthz, name="healthz"),
+    # Every log-in and password reset goes through allauth (see accounts/views.py).
+    path("admin/login/", account_views.admin_login_view, name="admin_login_redirect"),
+    path("admin/password_reset/", account_views.admin_password_reset_view, name="admin_password_reset_redirect"),
+    path("admin/password_reset/<path:rest>", account_views.admin_password_reset_view),
+    path("_util/login/", account_views.frontend_login_view, name="frontend_login_redirect"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     # allauth's log-in and sign-up, answering invalid forms with 400.

@@ -100,10 +100,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": cache_from_url(env_str("CACHE_URL", "locmem://"))}
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend for every caller of authenticate(): allauth's failure limits,
+# lockout and e-mail verification apply whichever view asks (accounts/backends.py).
+# Django's ModelBackend is left out: it would accept the password unguarded.
+AUTHENTICATION_BACKENDS = ["accounts.backends.GuardedAuthenticationBackend"]
 # OWASP ASVS 2.1: at least 12 characters, no common or user-similar passwords.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -183,8 +183,16 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILIMAGES_EXTENSIONS = ["png", "jpg", "jpeg", "webp"]
 WAGTAILDOCS_EXTENSIONS = ["pdf"]
-WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = True
+# One way to sign in and reset a password: allauth's. The admin's own log-in
+# and reset URLs redirect there (config/urls.py); the admin's password change
+# is off (editors use allauth's), and pages and documents cannot be given a
+# shared password, whose form would accept unlimited guesses.
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILADMIN_LOGIN_URL = "/admin/login/"
+WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
+WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}
+WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"SHARED_PASSWORD": False}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "home.views.csrf_failure"

@@ -205,7 +205,7 @@ def pages(media_root):
         ("verify unknown", reverse("certificate_verify", args=["AAAAA-AAAAA-AAAAA"]), False),
         ("login", reverse("account_login"), False),
         ("signup", reverse("account_signup"), False),
-        ("admin login", "/admin/login/", False),
+        ("password reset", reverse("account_reset_password"), False),
         ("not found", "/no-such-page/", False),
         ("health", reverse("healthz"), False),
     ]
