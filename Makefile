@@ -40,7 +40,8 @@ lint: install
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(printf 'x%.0s' {1..64})-ci-only \
-		ALLOWED_HOSTS=example.org $(PY) manage.py check --deploy --fail-level WARNING
+		ALLOWED_HOSTS=example.org CACHE_URL=$(TEST_REDIS_URL)/$(TEST_CACHE_DB) \
+		$(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install
 	$(PY) bench/run_all.py

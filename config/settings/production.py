@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .env import env_bool, env_int, env_list, env_str
+from .env import SHARED_CACHE_BACKENDS, env_bool, env_int, env_list, env_str
 
 DEBUG = False
 
@@ -13,6 +13,17 @@ if not SECRET_KEY or SECRET_KEY.startswith("dev-") or len(SECRET_KEY) < 50:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names this site serves.")
+
+# Every web and worker process must share one cache: it holds the content
+# version (a page made private must stop being served by every process at
+# once), the login lockout and every rate limit. A per-process cache (locmem,
+# the embedded default) would count each limit per process and keep serving
+# stale pages from the others; a dummy cache would count nothing.
+if CACHES["default"]["BACKEND"] not in SHARED_CACHE_BACKENDS:
+    raise ImproperlyConfigured(
+        "CACHE_URL must name a cache every process shares (redis://host:port/db); "
+        f"got {env_str('CACHE_URL', 'locmem:// (the default)')}."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind that proxy every request arrives from the proxy's address, so the

@@ -19,7 +19,8 @@ NOT_APPLIED = {"SECRET_KEY", "ALLOWED_HOSTS", "INSTALLED_APPS"}
 
 
 def production_module():
-    with mock.patch.dict(os.environ, {"SECRET_KEY": SECRET, "ALLOWED_HOSTS": "testserver"}):
+    cache_url = os.environ.get("CACHE_URL") or "redis://127.0.0.1:6379/0"
+    with mock.patch.dict(os.environ, {"SECRET_KEY": SECRET, "ALLOWED_HOSTS": "testserver", "CACHE_URL": cache_url}):
         return importlib.import_module("config.settings.production")
 
 

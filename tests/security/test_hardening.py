@@ -147,6 +147,7 @@ def test_signup_enforces_the_password_rules(client):
 
 
 def run_manage(*args, **env):
+    env = {"CACHE_URL": "redis://127.0.0.1:6379/0", **env}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -176,6 +177,15 @@ def test_production_refuses_to_start_without_a_real_secret_and_hosts(env):
     result = run_manage("check", **env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
+
+
+@pytest.mark.parametrize("cache_url", ["", "locmem://", "locmem://pages", "dummy://"])
+def test_production_refuses_a_cache_that_processes_do_not_share(cache_url):
+    """Unset (the embedded locmem default), per-process or no cache: the
+    lockout and rate limits would count per process, pages go stale."""
+    result = run_manage("check", SECRET_KEY=SECRET, ALLOWED_HOSTS="example.org", CACHE_URL=cache_url)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: CACHE_URL must name a cache every process shares" in result.stderr
 
 
 @pytest.fixture
