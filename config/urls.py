@@ -4,6 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+import core.parsing  # noqa: F401 - registers the <id:...> converter before any app's URLs
 from accounts import views as account_views
 from home import views as home_views
 

@@ -1,5 +1,3 @@
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect, JsonResponse
@@ -9,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from core.parsing import BadJSON, json_loads_limited
 from courses.structure import course_structure_for_id, course_structure_for_page
 
 from . import selectors, services
@@ -90,9 +89,9 @@ def answer_save_view(request, attempt_id):
         return JsonResponse({"error": "That request is too large."}, status=413)
     if request.content_type == "application/json":
         try:
-            payload = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
-            return JsonResponse({"error": "The request body is not valid JSON."}, status=400)
+            payload = json_loads_limited(request.body, max_depth=4)  # {"choice_ids": [...]} is depth 2
+        except BadJSON as exc:
+            return JsonResponse({"error": str(exc)}, status=400)
         if not isinstance(payload, dict):
             return JsonResponse({"error": "The request body must be a JSON object."}, status=400)
         question_id, choice_ids = payload.get("question_id"), payload.get("choice_ids", [])

@@ -40,7 +40,7 @@ register_snippet(QuizGroup)
 def quiz_report_urls():
     return [
         path("quiz-reports/", QuizReportIndexView.as_view(), name="quiz_report_index"),
-        path("quiz-reports/<int:pk>/", QuizReportView.as_view(), name="quiz_report"),
+        path("quiz-reports/<id:pk>/", QuizReportView.as_view(), name="quiz_report"),
     ]
 
 
