@@ -1,13 +1,13 @@
 """Editor reports: attempts, pass rate and item analysis per quiz, with CSV."""
 
-import csv
-
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from core.spreadsheets import csv_writer
 
 from .models import Quiz
 from .selectors import quiz_report, quizzes_for_report
@@ -58,7 +58,7 @@ class QuizReportView(_ReportPermission, WagtailAdminTemplateMixin, TemplateView)
         report = quiz_report(self.quiz)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="quiz-{self.quiz.pk}-item-analysis.csv"'
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(["quiz", "attempts", "passed", "pass_rate_percent"])
         writer.writerow([self.quiz.title, report["attempts"], report["passed"], report["pass_rate"]])
         writer.writerow([])
