@@ -49,11 +49,8 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "home.logging.PersonalDataExceptionReporterF
 # only, see home.middleware); no other page needs inline script.
 MIDDLEWARE = [*MIDDLEWARE, "home.middleware.ContentSecurityPolicyMiddleware"]  # noqa: F405
 INSTALLED_APPS = [*INSTALLED_APPS, "csp"]  # noqa: F405
-# Nothing loads from another host: no Gravatar avatars in the admin (they
-# would also send a hash of each editor's e-mail address to a third party)
-# and no check for new Wagtail releases from editors' browsers.
-WAGTAIL_GRAVATAR_PROVIDER_URL = None
-WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Nothing loads from another host (Gravatar and the release check are off
+# in every setting, see base.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
