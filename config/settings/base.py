@@ -130,6 +130,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[TRD Certify] "
 # Failed logins are limited per IP *and* per account ("key"), so rotating a
 # spoofed X-Forwarded-For header cannot reset the per-account lockout.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Unverified addresses (a pending e-mail change) claim nothing: see accounts/forms.py.
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "reset_password": "accounts.forms.ResetPasswordForm"}
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
