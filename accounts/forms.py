@@ -3,6 +3,7 @@ import unicodedata
 from allauth.account import forms as allauth_forms
 from allauth.account.adapter import get_adapter
 from django import forms
+from django.contrib.auth.hashers import make_password
 from django.views.decorators.debug import sensitive_variables
 
 from .models import LearnerProfile
@@ -106,6 +107,16 @@ class SignupForm(allauth_forms.SignupForm):
             return super().validate_unique_email(value)
         self.account_already_exists = False
         return get_adapter().validate_unique_email(value)
+
+    def clean(self):
+        cleaned = super().clean()
+        if getattr(self, "account_already_exists", False) and not self.errors:
+            # A new account costs a password hash (most of the sign-up's
+            # time); an address that already has one must cost the same, or
+            # the answer's timing tells whether the address has an account.
+            # Both paths send one mail (a confirmation, or a notice).
+            make_password(cleaned.get("password1"))
+        return cleaned
 
 
 class ResetPasswordForm(allauth_forms.ResetPasswordForm):
