@@ -3,7 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+PROD_STAMP := $(VENV)/.installed-prod
+DEV_STAMP := $(VENV)/.installed-dev
 
 # Tests run against real PostgreSQL and Redis (override to point elsewhere).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trdcert
@@ -11,17 +12,25 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379
 TEST_BROKER_DB ?= 1
 TEST_CACHE_DB ?= 2
 
-.PHONY: install run test test-fast lint check-deploy bench clean
+.PHONY: install install-dev run test test-fast lint check-deploy check-production-install bench clean
 
-$(STAMP): requirements.lock pyproject.toml package-lock.json
+# `make run` needs only the production set (requirements.lock); tests, lint and
+# benchmarks add requirements-dev.lock and, for the browser suite's
+# accessibility audit, axe-core from npm. pip shows its progress.
+$(PROD_STAMP): requirements.lock pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements.lock
-	# axe-core for the browser suite's accessibility audit (node_modules/).
-	npm ci --no-audit --no-fund
-	touch $(STAMP)
+	$(VENV)/bin/pip install --upgrade --progress-bar on pip
+	$(VENV)/bin/pip install --progress-bar on -r requirements.lock
+	touch $(PROD_STAMP)
 
-install: $(STAMP)
+$(DEV_STAMP): $(PROD_STAMP) requirements-dev.lock package-lock.json
+	$(VENV)/bin/pip install --progress-bar on -r requirements-dev.lock
+	npm ci --no-audit --no-fund
+	touch $(DEV_STAMP)
+
+install: $(PROD_STAMP)
+
+install-dev: $(DEV_STAMP)
 
 run: install
 	mkdir -p var
@@ -33,24 +42,43 @@ run: install
 TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) CACHE_URL=$(TEST_REDIS_URL)/$(TEST_CACHE_DB) \
 	CELERY_BROKER_URL=$(TEST_REDIS_URL)/$(TEST_BROKER_DB)
 
-test: install
+# The whole suite on PostgreSQL, then the bad-input properties once more on
+# SQLite, the embedded default, whose integers and errors differ.
+test: install-dev
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	mkdir -p var
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test-sqlite.sqlite3 CACHE_URL=$(TEST_REDIS_URL)/$(TEST_CACHE_DB) \
+		CELERY_BROKER_URL=$(TEST_REDIS_URL)/$(TEST_BROKER_DB) \
+		$(PY) -m pytest tests/security/test_input_properties.py
 
 # The quick tier while working: no browser, no worker process, no injected faults.
-test-fast: install
+test-fast: install-dev
 	$(TEST_ENV) $(PY) -m pytest -m "not browser and not worker and not faults" $(PYTEST_ARGS)
 
-lint: install
+lint: install-dev
 	$(VENV)/bin/ruff check .
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(printf 'x%.0s' {1..64})-ci-only \
-		ALLOWED_HOSTS=example.org \
+		ALLOWED_HOSTS=example.org CACHE_URL=$(TEST_REDIS_URL)/$(TEST_CACHE_DB) \
 		CREDENTIAL_SIGNING_KEY=$$($(PY) manage.py credential_key --settings=config.settings.dev 2>/dev/null | cut -d= -f2) \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
-bench: install
+bench: install-dev
 	$(PY) bench/run_all.py
+
+# The production set alone, in a fresh virtualenv: it installs, is
+# consistent (pip check), holds no test or benchmark tool, and the deploy
+# check passes with it.
+PROD_VENV := var/production-venv
+check-production-install:
+	rm -rf $(PROD_VENV) && $(PYTHON) -m venv $(PROD_VENV)
+	$(PROD_VENV)/bin/pip install --progress-bar on -r requirements.lock
+	$(PROD_VENV)/bin/pip check
+	! $(PROD_VENV)/bin/pip list --format=freeze | grep -iE '^(flask|gevent|locust|playwright|pytest|hypothesis|ruff)='
+	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(printf 'x%.0s' {1..64})-ci-only \
+		ALLOWED_HOSTS=example.org CACHE_URL=$(TEST_REDIS_URL)/$(TEST_CACHE_DB) \
+		$(PROD_VENV)/bin/python manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf var .pytest_cache

@@ -6,6 +6,8 @@ from allauth.core import context as allauth_context
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from .backends import counted_by_allauth
+
 # RFC 5321 caps a forward path at 256 octets including the angle brackets;
 # Django's EmailField stores 254. Longer input is refused, never truncated.
 MAX_EMAIL_LENGTH = 254
@@ -55,3 +57,10 @@ class AccountAdapter(DefaultAccountAdapter):
             canonical[key] = value
         canonical.update(current_site=product_site(), site_url=settings.SITE_URL)
         return super().send_mail(template_prefix, email, canonical)
+    def authenticate(self, request, **credentials):
+        # allauth counts this attempt itself; tell the backend not to count it twice.
+        token = counted_by_allauth.set(True)
+        try:
+            return super().authenticate(request, **credentials)
+        finally:
+            counted_by_allauth.reset(token)

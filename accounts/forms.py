@@ -1,6 +1,9 @@
 import unicodedata
 
+from allauth.account import forms as allauth_forms
+from allauth.account.adapter import get_adapter
 from django import forms
+from django.contrib.auth.hashers import make_password
 from django.views.decorators.debug import sensitive_variables
 
 from core import printfonts
@@ -102,3 +105,54 @@ class CloseAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That password is not correct.")
         return password
+
+
+# --- Unverified addresses claim nothing -------------------------------------
+# allauth counts every EmailAddress row, verified or not, when it asks who
+# holds an address. A pending, unverified e-mail change would then squat the
+# address: its real owner could not sign up with it, and a password reset for
+# it would mail a link for the squatter's account. Only a verified address, or
+# the address an account signed up with, counts.
+
+
+def _holds(user, email):
+    from allauth.account.models import EmailAddress
+
+    return user.email.lower() == email.lower() or EmailAddress.objects.filter(
+        user=user, email__iexact=email, verified=True
+    ).exists()
+
+
+def _claimed(email):
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    return (
+        EmailAddress.objects.filter(email__iexact=email, verified=True).exists()
+        or get_user_model().objects.filter(email__iexact=email).exists()
+    )
+
+
+class SignupForm(allauth_forms.SignupForm):
+    def validate_unique_email(self, value):
+        if _claimed(value):
+            return super().validate_unique_email(value)
+        self.account_already_exists = False
+        return get_adapter().validate_unique_email(value)
+
+    def clean(self):
+        cleaned = super().clean()
+        if getattr(self, "account_already_exists", False) and not self.errors:
+            # A new account costs a password hash (most of the sign-up's
+            # time); an address that already has one must cost the same, or
+            # the answer's timing tells whether the address has an account.
+            # Both paths send one mail (a confirmation, or a notice).
+            make_password(cleaned.get("password1"))
+        return cleaned
+
+
+class ResetPasswordForm(allauth_forms.ResetPasswordForm):
+    def clean_email(self):
+        email = super().clean_email()
+        self.users = [user for user in self.users if _holds(user, email)]
+        return email

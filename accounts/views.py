@@ -4,8 +4,10 @@ from allauth.account import views as allauth_views
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -79,3 +81,35 @@ class LoginView(_InvalidFormIs400, allauth_views.LoginView):
 
 class SignupView(_InvalidFormIs400, allauth_views.SignupView):
     pass
+
+
+# --- One way in: Wagtail's and Django's log-in and reset views hand over ------
+# Wagtail ships its own log-in (/admin/login/, /_util/login/) and password
+# reset (/admin/password_reset/) built on Django's forms, which know nothing of
+# allauth's failure limits, lockout or e-mail verification. config/urls.py
+# routes those URLs here first; each sends the visitor to allauth's form.
+
+
+def _safe_next(request, default):
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+def admin_login_view(request):
+    """Wagtail sends anyone without admin access here (with a message)."""
+    target = _safe_next(request, reverse("wagtailadmin_home"))
+    if request.user.is_authenticated:
+        # A learner sent back from the admin would loop between the two
+        # log-in pages; their own dashboard is where they belong.
+        return redirect(target if request.user.has_perm("wagtailadmin.access_admin") else "dashboard")
+    return redirect_to_login(target, reverse("account_login"))
+
+
+def frontend_login_view(request):
+    return redirect_to_login(_safe_next(request, "/"), reverse("account_login"))
+
+
+def admin_password_reset_view(request, rest=""):
+    return redirect("account_reset_password")

@@ -148,11 +148,15 @@ def certificate_issue(*, certificate_id, now=None):
         if certificate.status != CertificateStatus.PENDING:
             return certificate
         pdf_bytes = render_certificate(print_data(certificate))
-        name = f"certificates/{certificate.code}.pdf"
+        # The name the field will store (upload_to adds its dated folder): a
+        # file there was left by a run that died before committing, and would
+        # otherwise make the storage pick another name beside it.
+        filename = f"{certificate.code}.pdf"
+        name = certificate.pdf.field.generate_filename(certificate, filename)
         storage = certificate.pdf.storage
-        if storage.exists(name):  # left by a run that died before committing
+        if storage.exists(name):
             storage.delete(name)
-        certificate.pdf.save(name, ContentFile(pdf_bytes), save=False)
+        certificate.pdf.save(filename, ContentFile(pdf_bytes), save=False)
         certificate.pdf_sha256 = hashlib.sha256(pdf_bytes).hexdigest()
         certificate.status = CertificateStatus.ISSUED
         certificate.issued_at = now

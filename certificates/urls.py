@@ -8,6 +8,6 @@ urlpatterns = [
     path("certificates/<str:code>/download/", views.download, name="certificate_download"),
     path("certificates/<str:code>/credential.json", views.credential_download, name="certificate_credential"),
     path("certificates/<str:code>/linkedin/", views.add_to_linkedin, name="certificate_linkedin"),
-    path("certificates/status/<int:course_id>/", views.status, name="certificate_status"),
+    path("certificates/status/<id:course_id>/", views.status, name="certificate_status"),
     path("learning/transcript/", views.transcript_view, name="transcript"),
 ]

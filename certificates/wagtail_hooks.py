@@ -64,7 +64,7 @@ register_snippet(CertificateViewSet)
 
 @hooks.register("register_admin_urls")
 def certificate_admin_urls():
-    return [path("certificates/<int:pk>/manage/", CertificateManageView.as_view(), name="certificate_manage")]
+    return [path("certificates/<id:pk>/manage/", CertificateManageView.as_view(), name="certificate_manage")]
 
 
 class ProviderDetailsWarning(Component):

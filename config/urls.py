@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -13,6 +13,11 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     # For clients that ask for /favicon.ico without reading the page's <link rel="icon">.
     path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("favicon.svg")), name="favicon"),
+    # Every log-in and password reset goes through allauth (see accounts/views.py).
+    path("admin/login/", account_views.admin_login_view, name="admin_login_redirect"),
+    path("admin/password_reset/", account_views.admin_password_reset_view, name="admin_password_reset_redirect"),
+    path("admin/password_reset/<path:rest>", account_views.admin_password_reset_view),
+    path("_util/login/", account_views.frontend_login_view, name="frontend_login_redirect"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     # allauth's log-in and sign-up, answering invalid forms with 400.
@@ -27,9 +32,12 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    from django.conf.urls.static import static
+    # Development serves uploaded images and documents, never certificate
+    # PDFs: those go only through the owner-checked download view.
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    media = settings.MEDIA_URL.lstrip("/")
+    urlpatterns += [re_path(rf"^{media}(?!certificates/)(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
 
 urlpatterns += [path("", include(wagtail_urls))]
 

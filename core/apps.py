@@ -6,3 +6,14 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Core"
+
+    def ready(self):
+        # The <id:...> URL converter every object URL uses (ASCII digits within
+        # 64 bits), registered before any URLconf is read.
+        from . import parsing  # noqa: F401
+
+        # Wagtail's report and listing CSV exports hold editor text (titles,
+        # stems): neutralise formulas there as in the project's own CSV files.
+        from .spreadsheets import neutralise_wagtail_csv_exports
+
+        neutralise_wagtail_csv_exports()

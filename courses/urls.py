@@ -4,9 +4,9 @@ from . import views
 
 urlpatterns = [
     path("", views.dashboard_view, name="dashboard"),
-    path("courses/<int:course_id>/enrol/", views.enrol_view, name="course_enrol"),
-    path("courses/<int:course_id>/evaluation/", views.evaluation_view, name="course_evaluation"),
-    path("lessons/<int:lesson_id>/complete/", views.lesson_complete_view, name="lesson_complete"),
+    path("courses/<id:course_id>/enrol/", views.enrol_view, name="course_enrol"),
+    path("courses/<id:course_id>/evaluation/", views.evaluation_view, name="course_evaluation"),
+    path("lessons/<id:lesson_id>/complete/", views.lesson_complete_view, name="lesson_complete"),
     path("sources/", views.bibliography_view, name="bibliography"),
-    path("lessons/<int:lesson_id>/handouts/<slug:slug>.pdf", views.handout_pdf_view, name="lesson_handout_pdf"),
+    path("lessons/<id:lesson_id>/handouts/<slug:slug>.pdf", views.handout_pdf_view, name="lesson_handout_pdf"),
 ]

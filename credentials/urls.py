@@ -4,7 +4,7 @@ from . import views
 
 urlpatterns = [
     path(".well-known/did.json", views.did_json, name="credential_did"),
-    path("credentials/status/<int:pk>/", views.status_list, name="credential_status_list"),
+    path("credentials/status/<id:pk>/", views.status_list, name="credential_status_list"),
     path("credentials/verify/", views.verify_file, name="credential_verify_file"),
     path("credentials/<uuid:uuid>.json", views.credential_json, name="credential_json"),
 ]

@@ -7,7 +7,6 @@ from wagtail.permission_policies import ModelPermissionPolicy
 
 from .models import Quiz
 from .selectors import quiz_pass_rates
-from .statistics_admin import neutralise_formula
 
 
 class QuizReportIndexView(ReportView):
@@ -33,6 +32,3 @@ class QuizReportIndexView(ReportView):
 
     def get_queryset(self):
         return [row | {"detail_url": reverse("quiz_report", args=[row["quiz"].pk])} for row in quiz_pass_rates()]
-
-    def preprocess_field_value(self, field, value, export_format):
-        return super().preprocess_field_value(field, neutralise_formula(value), export_format)

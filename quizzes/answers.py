@@ -1,6 +1,7 @@
 """Pure validation of submitted answers against an attempt's snapshot."""
 
 from core.errors import InvalidInput
+from core.parsing import parse_id
 
 
 class InvalidAnswer(InvalidInput):
@@ -12,13 +13,10 @@ MAX_FIELD_LEN = 20
 
 
 def _as_int(value, what):
-    if isinstance(value, bool):
+    number = parse_id(value) if not isinstance(value, str) or len(value) <= MAX_FIELD_LEN else None
+    if number is None:
         raise InvalidAnswer(f"That {what} is not valid.")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit() and len(value) <= MAX_FIELD_LEN:
-        return int(value.strip())
-    raise InvalidAnswer(f"That {what} is not valid.")
+    return number
 
 
 def index_snapshot(snapshot):

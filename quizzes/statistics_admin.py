@@ -12,16 +12,6 @@ from wagtail.admin.views.reports import ReportView
 from .models import Quiz, QuizStatistics
 from .queue import enqueue_statistics_refresh
 
-# A spreadsheet runs a cell starting with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formula(value):
-    """Text that a spreadsheet would execute, made inert with a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
 
 def _pct(value, digits=1):
     return None if value is None else round(value * 100, digits)
@@ -110,9 +100,6 @@ class QuizStatisticsReportView(ReportView):
             {"url": reverse("quiz_report_index"), "label": "Quiz reports"},
             {"url": "", "label": self.get_page_title()},
         ]
-
-    def preprocess_field_value(self, field, value, export_format):
-        return super().preprocess_field_value(field, neutralise_formula(value), export_format)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

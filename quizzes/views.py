@@ -1,5 +1,3 @@
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect, JsonResponse
@@ -10,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, http_status, json_error
+from core.parsing import BadJSON, json_loads_limited
 
 from . import hooks, rules, selectors, services
 from .answers import InvalidAnswer, parse_form
@@ -95,9 +94,9 @@ def answer_save_view(request, attempt_id):
         return JsonResponse({"error": "That request is too large."}, status=413)
     if request.content_type == "application/json":
         try:
-            payload = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
-            return JsonResponse({"error": "The request body is not valid JSON."}, status=400)
+            payload = json_loads_limited(request.body, max_depth=4)  # {"choice_ids": [...]} is depth 2
+        except BadJSON as exc:
+            return JsonResponse({"error": str(exc)}, status=400)
         if not isinstance(payload, dict):
             return JsonResponse({"error": "The request body must be a JSON object."}, status=400)
         question_id, choice_ids = payload.get("question_id"), payload.get("choice_ids", [])

@@ -63,11 +63,11 @@ def register_attempt_grants():
 def quiz_report_urls():
     return [
         path("quiz-reports/", QuizReportIndexView.as_view(), name="quiz_report_index"),
-        path("quiz-reports/<int:pk>/", QuizStatisticsReportView.as_view(), name="quiz_report"),
-        path("quiz-reports/<int:pk>/refresh/", refresh_statistics, name="quiz_statistics_refresh"),
-        path("quiz-bank/<int:pk>/import/", BankImportView.as_view(), name="quiz_bank_import"),
-        path("quiz-bank/<int:pk>/import/confirm/", bank_import_confirm, name="quiz_bank_import_confirm"),
-        path("quiz-bank/<int:pk>/export/<str:fmt>/", bank_download, name="quiz_bank_export"),
+        path("quiz-reports/<id:pk>/", QuizStatisticsReportView.as_view(), name="quiz_report"),
+        path("quiz-reports/<id:pk>/refresh/", refresh_statistics, name="quiz_statistics_refresh"),
+        path("quiz-bank/<id:pk>/import/", BankImportView.as_view(), name="quiz_bank_import"),
+        path("quiz-bank/<id:pk>/import/confirm/", bank_import_confirm, name="quiz_bank_import_confirm"),
+        path("quiz-bank/<id:pk>/export/<str:fmt>/", bank_download, name="quiz_bank_export"),
     ]
 
 

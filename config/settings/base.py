@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.middleware.SessionIdleTimeoutMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -101,10 +102,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": cache_from_url(env_str("CACHE_URL", "locmem://"))}
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend for every caller of authenticate(): allauth's failure limits,
+# lockout and e-mail verification apply whichever view asks (accounts/backends.py).
+# Django's ModelBackend is left out: it would accept the password unguarded.
+AUTHENTICATION_BACKENDS = ["accounts.backends.GuardedAuthenticationBackend"]
 # OWASP ASVS 2.1: at least 12 characters, no common or user-similar passwords.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -130,6 +131,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[TRD Certify] "
 # Failed logins are limited per IP *and* per account ("key"), so rotating a
 # spoofed X-Forwarded-For header cannot reset the per-account lockout.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Unverified addresses (a pending e-mail change) claim nothing: see accounts/forms.py.
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "reset_password": "accounts.forms.ResetPasswordForm"}
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
@@ -187,10 +190,27 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILIMAGES_EXTENSIONS = ["png", "jpg", "jpeg", "webp"]
 WAGTAILDOCS_EXTENSIONS = ["pdf"]
-WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = True
+# One way to sign in and reset a password: allauth's. The admin's own log-in
+# and reset URLs redirect there (config/urls.py); the admin's password change
+# is off (editors use allauth's), and pages and documents cannot be given a
+# shared password, whose form would accept unlimited guesses.
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILADMIN_LOGIN_URL = "/admin/login/"
+WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
+WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}
+WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"SHARED_PASSWORD": False}
+# The admin calls no outside service in any setting: no Gravatar avatars
+# (they would send a hash of each editor's e-mail address to a third party)
+# and no check for new Wagtail releases from editors' browsers.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 SESSION_COOKIE_HTTPONLY = True
+# Idle timeout: a session ends after this long without a request (the expiry
+# moves forward at most every SESSION_REFRESH_SECONDS, see accounts/middleware.py).
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 120) * 60
+SESSION_REFRESH_SECONDS = 300
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 # --- Celery -----------------------------------------------------------------

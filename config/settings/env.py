@@ -38,6 +38,10 @@ def env_list(name, default=()):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+# Cache backends whose contents every process of the site sees.
+SHARED_CACHE_BACKENDS = {"django.core.cache.backends.redis.RedisCache"}
+
+
 def cache_from_url(url):
     """CACHE_URL: ``redis://host:port/db`` or ``locmem://`` (default)."""
     if url.startswith(("redis://", "rediss://")):

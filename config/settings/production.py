@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .env import env_bool, env_int, env_list, env_str
+from .env import SHARED_CACHE_BACKENDS, env_bool, env_int, env_list, env_str
 
 DEBUG = False
 
@@ -13,6 +13,17 @@ if not SECRET_KEY or SECRET_KEY.startswith("dev-") or len(SECRET_KEY) < 50:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names this site serves.")
+
+# Every web and worker process must share one cache: it holds the content
+# version (a page made private must stop being served by every process at
+# once), the login lockout and every rate limit. A per-process cache (locmem,
+# the embedded default) would count each limit per process and keep serving
+# stale pages from the others; a dummy cache would count nothing.
+if CACHES["default"]["BACKEND"] not in SHARED_CACHE_BACKENDS:
+    raise ImproperlyConfigured(
+        "CACHE_URL must name a cache every process shares (redis://host:port/db); "
+        f"got {env_str('CACHE_URL', 'locmem:// (the default)')}."
+    )
 
 # Credentials are signed with a key the operator keeps (and rotates); never
 # one generated on the server's disk, which a redeploy would lose.
@@ -50,11 +61,8 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "core.logging.PersonalDataExceptionReporterF
 # only, see core.middleware); no other page needs inline script.
 MIDDLEWARE = [*MIDDLEWARE, "core.middleware.ContentSecurityPolicyMiddleware"]  # noqa: F405
 INSTALLED_APPS = [*INSTALLED_APPS, "csp"]  # noqa: F405
-# Nothing loads from another host: no Gravatar avatars in the admin (they
-# would also send a hash of each editor's e-mail address to a third party)
-# and no check for new Wagtail releases from editors' browsers.
-WAGTAIL_GRAVATAR_PROVIDER_URL = None
-WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Nothing loads from another host (Gravatar and the release check are off
+# in every setting, see base.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

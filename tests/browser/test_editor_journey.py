@@ -20,10 +20,12 @@ NEW_SUMMARY = "Revised: how coil placement over the left dlPFC is chosen."
 
 
 def admin_login(page, base, email):
+    # The admin's log-in hands over to the site's (allauth's) form, then back.
     page.goto(f"{base}/admin/login/")
-    page.get_by_label("E-mail address").fill(email)
+    page.wait_for_url("**/accounts/login/?next=/admin/")
+    page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign In").click()
     expect(page.get_by_role("navigation", name="Main menu")).to_be_visible()
 
 

@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.spreadsheets import safe_cell as neutralise_formula
 from home.services import EDITORS_GROUP, ensure_editor_group
 from quizzes.models import Attempt, AttemptStatus, Choice, Question, Quiz, QuizStatistics
-from quizzes.statistics_admin import neutralise_formula
 from quizzes.statistics_services import quiz_statistics_refresh, quiz_statistics_schedule, stale_quiz_ids
 from tests.factories import learner, make_course
 

@@ -22,8 +22,15 @@ NOT_APPLIED = {"SECRET_KEY", "ALLOWED_HOSTS", "INSTALLED_APPS", "CREDENTIAL_SIGN
 
 
 def production_module():
+    cache_url = os.environ.get("CACHE_URL") or "redis://127.0.0.1:6379/0"
     with mock.patch.dict(
-        os.environ, {"SECRET_KEY": SECRET, "ALLOWED_HOSTS": "testserver", "CREDENTIAL_SIGNING_KEY": SIGNING_KEY}
+        os.environ,
+        {
+            "SECRET_KEY": SECRET,
+            "ALLOWED_HOSTS": "testserver",
+            "CREDENTIAL_SIGNING_KEY": SIGNING_KEY,
+            "CACHE_URL": cache_url,
+        },
     ):
         return importlib.import_module("config.settings.production")
 

@@ -166,10 +166,10 @@ def test_production_csp_blocks_nothing_learners_and_editors_use(media_root):
         context = browser_context()
         editor_page = context.new_page()
         editor_watch = Watch(editor_page)
-        editor_page.goto(f"{base}/admin/login/")
-        editor_page.get_by_label("E-mail address").fill(admin.email)
+        editor_page.goto(f"{base}/admin/login/")  # hands over to the site's log-in form
+        editor_page.get_by_label("Email").fill(admin.email)
         editor_page.get_by_label("Password").fill(PASSWORD)
-        editor_page.get_by_role("button", name="Sign in").click()
+        editor_page.get_by_role("button", name="Sign In").click()
         expect(editor_page.get_by_role("navigation", name="Main menu")).to_be_visible()
         for url in admin_urls:
             editor_watch.visit(base + url)

@@ -147,6 +147,7 @@ def test_signup_enforces_the_password_rules(client):
 
 
 def run_manage(*args, **env):
+    env = {"CACHE_URL": "redis://127.0.0.1:6379/0", **env}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -189,6 +190,15 @@ def test_production_refuses_to_start_without_a_real_secret_hosts_and_signing_key
     assert "ImproperlyConfigured" in result.stderr
 
 
+@pytest.mark.parametrize("cache_url", ["", "locmem://", "locmem://pages", "dummy://"])
+def test_production_refuses_a_cache_that_processes_do_not_share(cache_url):
+    """Unset (the embedded locmem default), per-process or no cache: the
+    lockout and rate limits would count per process, pages go stale."""
+    result = run_manage("check", SECRET_KEY=SECRET, ALLOWED_HOSTS="example.org", CACHE_URL=cache_url)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: CACHE_URL must name a cache every process shares" in result.stderr
+
+
 @pytest.fixture
 def pages(media_root):
     """One URL of every page type, with the client that may see it."""
@@ -216,7 +226,7 @@ def pages(media_root):
         ("verify unknown", reverse("certificate_verify", args=["AAAAA-AAAAA-AAAAA"]), False),
         ("login", reverse("account_login"), False),
         ("signup", reverse("account_signup"), False),
-        ("admin login", "/admin/login/", False),
+        ("password reset", reverse("account_reset_password"), False),
         ("not found", "/no-such-page/", False),
         ("health", reverse("healthz"), False),
     ]

@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -25,8 +26,11 @@ class Command(BaseCommand):
         LearnerProfile.objects.get_or_create(
             user=user, defaults={"legal_name": "Development Admin", "profession": "other"}
         )
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Development admin {'created' if created else 'ready'}: {email} / {password}  (http://127.0.0.1:8000/admin/)"
-            )
-        )
+        line = f"Development admin {'created' if created else 'ready'}: {email} / {password}  (http://127.0.0.1:8000/admin/)"
+        # Kept in a file as well (README: var/dev-admin.txt), readable by this
+        # user only: the worker's start-up output scrolls the line away.
+        credentials = Path(settings.VAR_DIR) / "dev-admin.txt"
+        credentials.parent.mkdir(parents=True, exist_ok=True)
+        credentials.write_text(f"{email}\n{password}\n")
+        credentials.chmod(0o600)
+        self.stdout.write(self.style.SUCCESS(line))
