@@ -18,8 +18,8 @@ system_random = random.SystemRandom()
 
 MSG_ALREADY_PASSED = "You have already passed this quiz."
 MSG_ASK_FOR_ATTEMPT = (
-    "If you need another attempt, write to the course team from your dashboard's contact link: an editor can "
-    "grant one after reviewing your situation."
+    "If you need another attempt, contact the provider's CE administrator (the course page's disclosures say "
+    "how): an editor can grant one after reviewing your situation."
 )
 
 
