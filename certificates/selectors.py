@@ -4,6 +4,8 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.formats import date_format
 
+from courses.selectors import lesson_minutes_by_course
+
 from .codes import normalize_code
 from .models import Certificate, CertificateStatus
 
@@ -49,6 +51,11 @@ def transcript(*, user):
         )
     )
     total = sum(float(c.ce_hours or 0) for c in certificates if c.status == CertificateStatus.ISSUED)
+    # Time on lessons by the server's clock, beside the hours claimed, so a
+    # learner (and later an auditor) can see the two side by side.
+    minutes = lesson_minutes_by_course(user=user, course_ids={c.course_id for c in certificates})
+    for c in certificates:
+        c.lesson_minutes = minutes.get(c.course_id)
     return {"certificates": certificates, "total_hours": f"{total:.1f}"}
 
 

@@ -13,7 +13,7 @@ from quizzes.selectors import passed_quiz_ids
 
 from . import hooks
 from .models import CourseCompletion, CoursePage, Enrolment, EvaluationResponse, LessonCompletion, Source
-from .structure import course_structure, course_structure_for_page
+from .structure import course_structure, course_structure_for_id, course_structure_for_page
 
 
 @dataclass
@@ -219,6 +219,24 @@ def dashboard(*, user):
     )
     passed = _passed_quiz_ids(user, [qid for s in structures for qid in s.quiz_ids])
     return [_progress(s, e, completed, passed) for s, e in zip(structures, enrolments, strict=True)]
+
+
+def lesson_minutes_by_course(*, user, course_ids) -> dict:
+    """Server-measured minutes on each course's lessons (first opening to
+    completion, capped; see participation.py), for the transcript. One query
+    for every course together; course structures come from the cache."""
+    lesson_course = {}
+    for course_id in set(course_ids):
+        try:
+            structure = course_structure_for_id(course_id)
+        except CoursePage.DoesNotExist:
+            continue
+        lesson_course.update(dict.fromkeys(structure.lessons_by_id, course_id))
+    seconds = dict.fromkeys(set(course_ids), 0)
+    rows = LessonCompletion.objects.filter(user=user, lesson_id__in=list(lesson_course), seconds_spent__isnull=False)
+    for lesson_id, spent in rows.values_list("lesson_id", "seconds_spent"):
+        seconds[lesson_course[lesson_id]] += spent
+    return {course_id: round(total / 60) for course_id, total in seconds.items()}
 
 
 # The learner's data export (registered with accounts in CoursesConfig.ready).

@@ -91,3 +91,23 @@ def test_a_course_can_turn_the_check_off():
     user, lesson = _setup(percent=0)
     lesson_mark_complete(user=user, lesson=lesson)
     assert LessonCompletion.objects.get().seconds_spent is None
+
+
+def test_the_transcript_shows_the_time_recorded_on_the_courses_lessons(client):
+    from datetime import timedelta
+
+    from certificates.selectors import transcript
+    from tests.factories import complete_course
+
+    course = make_course(modules=1, lessons=2, participation_percent=50)
+    user = learner()
+    enrol(user=user, course=course)
+    opened = timezone.now() - timedelta(minutes=8)
+    for lesson in LessonPage.objects.descendant_of(course):
+        lesson_visit_record(user=user, lesson=lesson, now=opened)
+        lesson_mark_complete(user=user, lesson=lesson)  # 8 minutes each, within the cap
+    complete_course(user, course)
+    row = transcript(user=user)["certificates"][0]
+    assert row.lesson_minutes == 16
+    client.force_login(user)
+    assert "16 min" in client.get(reverse("transcript")).content.decode()
