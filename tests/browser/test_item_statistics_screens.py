@@ -17,11 +17,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 
 def admin_login(page, base, email):
-    """Log in to the admin (works at phone width, where the menu is collapsed)."""
+    """Log in to the admin (works at phone width, where the menu is collapsed):
+    the admin's log-in hands over to the site's (allauth's) form, then back."""
     page.goto(f"{base}/admin/login/")
-    page.get_by_label("E-mail address").fill(email)
+    page.wait_for_url("**/accounts/login/?next=/admin/")
+    page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign In").click()
     page.wait_for_url(f"{base}/admin/")
 
 
