@@ -14,7 +14,11 @@ pytestmark = pytest.mark.django_db
 
 class EditorFormsTest(WagtailPageTestCase):
     def setUp(self):
-        self.login()  # a superuser
+        # A verified superuser, signed in directly: the project's one
+        # authentication backend refuses a password check with no request.
+        from tests.factories import UserFactory
+
+        self.client.force_login(UserFactory(is_staff=True, is_superuser=True))
 
     def test_page_type_rules(self):
         self.assertAllowedParentPageTypes(LessonPage, {ModulePage})

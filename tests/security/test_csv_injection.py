@@ -43,9 +43,22 @@ def test_quiz_report_csv_neutralises_titles_and_stems():
     Quiz.objects.filter(pk=quiz.pk).update(title=PAYLOADS[0])
     for question, payload in zip(quiz.questions.order_by("pk"), PAYLOADS, strict=True):
         Question.objects.filter(pk=question.pk).update(key=payload, stem=payload)
+    # One graded attempt, so the item-statistics export has a row per item.
+    from courses.services import enrol
+    from quizzes.services import attempt_start, attempt_submit
+    from quizzes.statistics_services import quiz_statistics_refresh
+    from tests.factories import learner, wrong_form
+
+    taker = learner()
+    enrol(user=taker, course=course)
+    attempt = attempt_start(user=taker, quiz=quiz)
+    attempt_submit(user=taker, attempt_id=attempt.pk, form_items=wrong_form(attempt))
+    quiz_statistics_refresh(quiz_id=quiz.pk)
     client = Client()
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    rows = read_csv(client.get(reverse("quiz_report", args=[quiz.pk]), {"format": "csv"}))
+    # The quiz list (titles) and the item statistics (keys and stems).
+    rows = read_csv(client.get(reverse("quiz_report_index"), {"export": "csv"}))
+    rows += read_csv(client.get(reverse("quiz_report", args=[quiz.pk]), {"export": "csv"}))
     cells = [cell for row in rows for cell in row]
     assert [cell for cell in cells if is_formula(cell)] == []
     assert "'" + PAYLOADS[0] in cells and "'@SUM(A1)" in cells

@@ -21,7 +21,7 @@ from django.conf import settings
 from wagtail.models import PageViewRestriction
 
 from tests.factories import learner, make_course
-from tests.security.production import SECRET
+from tests.security.production import SECRET, SIGNING_KEY
 from tests.worker import database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -50,6 +50,7 @@ class Server:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.security.served_settings",
             "SECRET_KEY": SECRET,
+            "CREDENTIAL_SIGNING_KEY": SIGNING_KEY,
             "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_SSL_REDIRECT": "false",
             "DATABASE_URL": database_url(),
