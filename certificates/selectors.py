@@ -10,7 +10,7 @@ from .codes import normalize_code
 from .models import Certificate, CertificateStatus
 
 
-def certificate_by_code(raw_code):
+def certificate_by_code(*, raw_code: str):
     """The certificate a typed code names, or None (malformed codes included)."""
     code = normalize_code(raw_code)
     if code is None:
@@ -20,7 +20,7 @@ def certificate_by_code(raw_code):
 
 def certificate_for_download(*, user, raw_code):
     """Owner or staff only; everyone else gets None (a 404, not a 403)."""
-    certificate = certificate_by_code(raw_code)
+    certificate = certificate_by_code(raw_code=raw_code)
     if certificate is None or certificate.status != CertificateStatus.ISSUED or not certificate.pdf:
         return None
     if certificate.user_id != user.id and not user.is_staff:

@@ -29,7 +29,7 @@ class CertificateError(InvalidInput):
     """An editor's certificate action that cannot be done (reason in the message)."""
 
 
-def verification_url(code):
+def verification_url(*, code: str) -> str:
     return settings.SITE_URL + reverse("certificate_verify", kwargs={"code": code})
 
 
@@ -91,7 +91,7 @@ def _image_bytes(image_id):
         return None
 
 
-def print_data(certificate):
+def print_data(*, certificate: Certificate) -> CertificatePrint:
     s = certificate.snapshot
     completed = certificate.completed_at
     return CertificatePrint(
@@ -107,7 +107,7 @@ def print_data(certificate):
         signatory_name=s["signatory_name"],
         signatory_title=s["signatory_title"],
         code=certificate.code,
-        verify_url=verification_url(certificate.code),
+        verify_url=verification_url(code=certificate.code),
         signature_image=_image_bytes(s.get("signature_image_id")),
         logo_image=_image_bytes(s.get("logo_image_id")),
     )
@@ -147,7 +147,7 @@ def certificate_issue(*, certificate_id, now=None):
         certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
         if certificate.status != CertificateStatus.PENDING:
             return certificate
-        pdf_bytes = render_certificate(print_data(certificate))
+        pdf_bytes = render_certificate(print_data(certificate=certificate))
         # The name the field will store (upload_to adds its dated folder): a
         # file there was left by a run that died before committing, and would
         # otherwise make the storage pick another name beside it.
@@ -199,7 +199,7 @@ def certificate_send_email(*, certificate_id, now=None):
             "certificate": certificate,
             "download_url": settings.SITE_URL + reverse("certificate_download", kwargs={"code": certificate.code}),
             "credential_url": settings.SITE_URL + reverse("certificate_credential", kwargs={"code": certificate.code}),
-            "verify_url": verification_url(certificate.code),
+            "verify_url": verification_url(code=certificate.code),
         }
         send_mail(
             subject=f"Your certificate for {certificate.course_title} is ready",
@@ -231,7 +231,7 @@ def certificate_send_change_email(*, certificate_id, kind):
         "certificate": certificate,
         "reason": reason or "none given",
         "replacement": replacement,
-        "verify_url": verification_url(certificate.code),
+        "verify_url": verification_url(code=certificate.code),
     }
     subject = (
         f"Your certificate for {certificate.course_title} has been revoked"
@@ -310,7 +310,7 @@ def certificate_reissue(*, certificate, actor, note=""):
     return new
 
 
-def pending_for_sweep(now=None):
+def pending_for_sweep(*, now: datetime | None = None) -> list[int]:
     grace = timezone.timedelta(seconds=settings.CERTIFICATE_PENDING_GRACE_SECONDS)
     now = now or timezone.now()
     return list(
@@ -320,8 +320,8 @@ def pending_for_sweep(now=None):
     )
 
 
-def sweep_pending(now=None):
-    ids = pending_for_sweep(now)
+def sweep_pending(*, now: datetime | None = None) -> list[int]:
+    ids = pending_for_sweep(now=now)
     for certificate_id in ids:
         enqueue_issue(certificate_id)
     return ids

@@ -66,7 +66,7 @@ def add_to_linkedin(request, code):
         name=certificate.course_title,
         organization=certificate.snapshot.get("provider_name", ""),
         issued=certificate.issued_at.date(),
-        cert_url=verification_url(certificate.code),
+        cert_url=verification_url(code=certificate.code),
         cert_id=certificate.code,
     )
     return HttpResponseRedirect(url)
@@ -92,7 +92,7 @@ def verify(request, code):
     canonical = normalize_code(code)
     if canonical and canonical != code:
         return redirect("certificate_verify", code=canonical)
-    certificate = certificate_by_code(code)
+    certificate = certificate_by_code(raw_code=code)
     if certificate is None:
         return render(request, "certificates/verify_unknown.html", {"code": code[:40]}, status=404)
     replacement = None

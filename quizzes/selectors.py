@@ -20,7 +20,7 @@ def _hint(question):
     return ""
 
 
-def attempt_questions(attempt):
+def attempt_questions(*, attempt):
     """The questions as the learner sees them while answering: stems, choice
     ids and texts, and their saved selections. No correctness, no explanation."""
     saved = dict(AttemptAnswer.objects.filter(attempt=attempt).values_list("question_id", "choice_ids"))
@@ -39,7 +39,7 @@ def attempt_questions(attempt):
     ]
 
 
-def questions_with_selection(snapshot, selections):
+def questions_with_selection(*, snapshot: dict, selections: dict) -> list:
     """Like ``attempt_questions`` but from in-memory selections (a refused submit)."""
     return [
         {
@@ -58,19 +58,19 @@ def questions_with_selection(snapshot, selections):
     ]
 
 
-def review_level(attempt, user_has_passed) -> str:
+def review_level(*, attempt, quiz_passed: bool) -> str:
     """``rules.REVIEW_FULL``, ``REVIEW_WRONG_ITEMS`` or ``REVIEW_NONE``, by the
     policy frozen in the attempt's snapshot."""
     policy = attempt.snapshot.get("review_policy", ReviewPolicy.ALWAYS)
-    return rules.review_level(policy, graded=attempt.status == AttemptStatus.GRADED, quiz_passed=user_has_passed)
+    return rules.review_level(policy, graded=attempt.status == AttemptStatus.GRADED, quiz_passed=quiz_passed)
 
 
-def review_allowed(attempt, user_has_passed) -> bool:
+def review_allowed(*, attempt, quiz_passed: bool) -> bool:
     """May the learner see the full answer key for this attempt?"""
-    return review_level(attempt, user_has_passed) == rules.REVIEW_FULL
+    return review_level(attempt=attempt, quiz_passed=quiz_passed) == rules.REVIEW_FULL
 
 
-def attempt_review(attempt, level=rules.REVIEW_FULL):
+def attempt_review(*, attempt, level: str = rules.REVIEW_FULL) -> list:
     """Per-question review of a graded attempt. The full level shows what was
     chosen, what was right and why; the wrong-items level shows only whether
     each item was answered correctly (no choice marked right, no explanation,
@@ -162,7 +162,7 @@ def export_quiz_attempts(user):
     ]
 
 
-def user_has_passed(user, quiz_id):
+def user_has_passed(*, user, quiz_id: int) -> bool:
     return Attempt.objects.filter(user=user, quiz_id=quiz_id, passed=True).exists()
 
 

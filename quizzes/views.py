@@ -68,7 +68,7 @@ def attempt_detail(request, attempt_id):
         return redirect("attempt_result", attempt_id=attempt.pk)
     if not attempt.is_open:
         return redirect("attempt_result", attempt_id=attempt.pk)
-    return _render_attempt(request, attempt, selectors.attempt_questions(attempt))
+    return _render_attempt(request, attempt, selectors.attempt_questions(attempt=attempt))
 
 
 def _render_attempt(request, attempt, questions, status=200):
@@ -124,12 +124,12 @@ def attempt_submit_view(request, attempt_id):
         attempt = _owned_attempt_or_404(request, attempt_id)
         messages.error(request, str(exc))
         selections = parse_form(attempt.snapshot, request.POST.lists())
-        questions = selectors.questions_with_selection(attempt.snapshot, selections)
+        questions = selectors.questions_with_selection(snapshot=attempt.snapshot, selections=selections)
         return _render_attempt(request, attempt, questions, status=400)
     except InvalidAnswer as exc:
         attempt = _owned_attempt_or_404(request, attempt_id)
         messages.error(request, f"{exc} Nothing was submitted; please try again.")
-        return _render_attempt(request, attempt, selectors.attempt_questions(attempt), status=400)
+        return _render_attempt(request, attempt, selectors.attempt_questions(attempt=attempt), status=400)
     if not graded_now:
         messages.info(request, "This attempt was already submitted; here is its result.")
     # 303 See Other: reloading the result page never re-posts the answers.
@@ -147,7 +147,7 @@ def attempt_result(request, attempt_id):
     course = _course_for(attempt.quiz)
     decision = selectors.quiz_next_action(user=request.user, quiz=attempt.quiz, course_id=course.id)
     passed_quiz = decision.action == "passed"
-    level = selectors.review_level(attempt, passed_quiz)
+    level = selectors.review_level(attempt=attempt, quiz_passed=passed_quiz)
     return render(
         request,
         "quizzes/result.html",
@@ -158,7 +158,7 @@ def attempt_result(request, attempt_id):
             "decision": decision,
             "next_step": course.step_after_quiz(attempt.quiz_id) if passed_quiz else None,
             "review_level": level,
-            "review": selectors.attempt_review(attempt, level) if level != rules.REVIEW_NONE else None,
+            "review": selectors.attempt_review(attempt=attempt, level=level) if level != rules.REVIEW_NONE else None,
             "question_count": len(attempt.snapshot["questions"]),
             "correct_count": sum(1 for r in (attempt.results or {}).values() if r.get("correct")),
         },
@@ -177,5 +177,9 @@ def quiz_preview(request, quiz_id):
     return render(
         request,
         "quizzes/preview.html",
-        {"quiz": quiz, "questions": selectors.questions_with_selection(snapshot, {}), "pool_size": len(pool)},
+        {
+            "quiz": quiz,
+            "questions": selectors.questions_with_selection(snapshot=snapshot, selections={}),
+            "pool_size": len(pool),
+        },
     )

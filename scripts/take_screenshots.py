@@ -83,7 +83,7 @@ for lesson in LessonPage.objects.live().descendant_of(course):
     lesson_mark_complete(user=user, lesson=lesson)
 quizzes = [*Quiz.objects.filter(module__in=ModulePage.objects.child_of(course)), Quiz.objects.get(course=course)]
 for quiz in quizzes:
-    if not user_has_passed(user, quiz.pk):
+    if not user_has_passed(user=user, quiz_id=quiz.pk):
         attempt = attempt_start(user=user, quiz=quiz)
         answers = [(f"q_{q['id']}", [str(c["id"]) for c in q["choices"] if c["correct"]])
                    for q in attempt.snapshot["questions"]]
