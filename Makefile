@@ -58,11 +58,15 @@ test-fast: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 
+# What production settings demand, with throwaway values: a long secret, a
+# host, a shared cache and a freshly made credential signing key ($(1) is the
+# Python that makes the key).
+DEPLOY_ENV = DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(printf 'x%.0s' {1..64})-ci-only \
+	ALLOWED_HOSTS=example.org CACHE_URL=$(TEST_REDIS_URL)/$(TEST_CACHE_DB) \
+	CREDENTIAL_SIGNING_KEY=$$($(1) manage.py credential_key --settings=config.settings.dev 2>/dev/null | cut -d= -f2)
+
 check-deploy: install
-	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(printf 'x%.0s' {1..64})-ci-only \
-		ALLOWED_HOSTS=example.org CACHE_URL=$(TEST_REDIS_URL)/$(TEST_CACHE_DB) \
-		CREDENTIAL_SIGNING_KEY=$$($(PY) manage.py credential_key --settings=config.settings.dev 2>/dev/null | cut -d= -f2) \
-		$(PY) manage.py check --deploy --fail-level WARNING
+	$(call DEPLOY_ENV,$(PY)) $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install-dev
 	$(PY) bench/run_all.py
@@ -76,9 +80,7 @@ check-production-install:
 	$(PROD_VENV)/bin/pip install --progress-bar on -r requirements.lock
 	$(PROD_VENV)/bin/pip check
 	! $(PROD_VENV)/bin/pip list --format=freeze | grep -iE '^(flask|gevent|locust|playwright|pytest|hypothesis|ruff)='
-	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(printf 'x%.0s' {1..64})-ci-only \
-		ALLOWED_HOSTS=example.org CACHE_URL=$(TEST_REDIS_URL)/$(TEST_CACHE_DB) \
-		$(PROD_VENV)/bin/python manage.py check --deploy --fail-level WARNING
+	$(call DEPLOY_ENV,$(PROD_VENV)/bin/python) $(PROD_VENV)/bin/python manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf var .pytest_cache
