@@ -51,9 +51,10 @@ test: install-dev
 		CELERY_BROKER_URL=$(TEST_REDIS_URL)/$(TEST_BROKER_DB) \
 		$(PY) -m pytest tests/security/test_input_properties.py
 
-# The quick tier while working: no browser, no worker process, no injected faults.
+# The quick tier while working: no browser, no worker process, no injected
+# faults, no full curriculum loads or long property runs (marked slow).
 test-fast: install-dev
-	$(TEST_ENV) $(PY) -m pytest -m "not browser and not worker and not faults" $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -m "not browser and not worker and not faults and not slow" $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -22,6 +22,9 @@ from quizzes.models import Question, Quiz
 
 SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
 
+# Each full curriculum load takes seconds: the whole suite runs these, the quick tier does not.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def curriculum():

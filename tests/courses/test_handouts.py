@@ -19,6 +19,9 @@ TEXT = """## What we will do
 
 A closing paragraph with <b>markup</b> & symbols."""
 
+# Each full curriculum load takes seconds: the whole suite runs these, the quick tier does not.
+pytestmark = pytest.mark.slow
+
 
 def test_handout_parts_are_headings_paragraphs_and_bullets():
     assert handout_parts(TEXT) == [

@@ -158,6 +158,7 @@ def test_admin_form_saves_a_valid_item_and_an_invalid_one_only_as_an_inactive_dr
 # --- curriculum loader ----------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @pytest.mark.parametrize(("kind", "pairs", "message"), INVALID[:1] + INVALID[3:4] + INVALID[6:7])
 def test_curriculum_loader_refuses_an_invalid_item_naming_file_and_item(tmp_path, kind, pairs, message):

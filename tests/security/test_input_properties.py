@@ -30,7 +30,7 @@ from quizzes.services import attempt_start
 from tests.factories import complete_course, learner, make_course
 from tests.worker import purge_queue
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 EXAMPLES = 75
 PROPERTY_SETTINGS = settings(

@@ -24,7 +24,7 @@ from tests.factories import learner, make_course
 from tests.security.production import SECRET, SIGNING_KEY
 from tests.worker import database_url
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-battery"
 LOCKED = "Too many failed login attempts. Try again later."
