@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-ExportSection = Callable[[Any], Any]  # user -> JSON-ready data
+ExportSection = Callable[..., Any]  # (*, user) -> JSON-ready data
 
 _sections: dict[str, ExportSection] = {}
 
@@ -31,13 +31,13 @@ class Keepsake:
     detail: str = ""
 
 
-_keepsakes: list[Callable[[Any], list[Keepsake]]] = []
+_keepsakes: list[Callable[..., list[Keepsake]]] = []
 
 
-def register_keepsakes(provider: Callable[[Any], list[Keepsake]]) -> None:
+def register_keepsakes(provider: Callable[..., list[Keepsake]]) -> None:
     if provider not in _keepsakes:
         _keepsakes.append(provider)
 
 
 def keepsakes(user) -> list[Keepsake]:
-    return [item for provider in _keepsakes for item in provider(user)]
+    return [item for provider in _keepsakes for item in provider(user=user)]

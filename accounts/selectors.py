@@ -21,5 +21,5 @@ def user_data_export(*, user) -> dict:
         else None,
     }
     for name, section in export_sections().items():
-        data[name] = section(user)
+        data[name] = section(user=user)
     return data

@@ -83,7 +83,7 @@ class CertificateRef:
         return self.status == CertificateStatus.REVOKED
 
 
-def enrolment_certificate_annotations(user):
+def enrolment_certificate_annotations(*, user):
     """The learner's newest certificate for each enrolment's course, whatever
     its status, as subqueries inside courses' one enrolment query (see
     courses/hooks.py): after a revoke the pages must say so rather than fall
@@ -96,7 +96,7 @@ def enrolment_certificate_annotations(user):
     }
 
 
-def enrolment_certificate(row):
+def enrolment_certificate(*, row):
     if not row.certificate_code:
         return None
     return CertificateRef(
@@ -104,7 +104,7 @@ def enrolment_certificate(row):
     )
 
 
-def export_certificates(user):
+def export_certificates(*, user):
     """The learner's data export (registered with accounts in CertificatesConfig.ready)."""
     return [
         {
@@ -120,7 +120,7 @@ def export_certificates(user):
     ]
 
 
-def closure_keepsakes(user):
+def closure_keepsakes(*, user):
     """The learner's issued certificate PDFs, listed on the account-closure page
     (registered with accounts in CertificatesConfig.ready): after closing, the
     learner can no longer sign in to download them."""

@@ -46,7 +46,7 @@ def download(request, code):
 def credential_download(request, code):
     """The certificate's signed Open Badges credential, as a .json file."""
     certificate = certificate_for_download(user=request.user, raw_code=code)
-    credential = certificate and credential_for_reference(certificate.code)
+    credential = certificate and credential_for_reference(reference=certificate.code)
     if credential is None:
         raise Http404("No credential to download here.")
     response = HttpResponse(credential_json(credential.document), content_type="application/ld+json")
@@ -98,12 +98,12 @@ def verify(request, code):
     replacement = None
     if certificate.status == CertificateStatus.SUPERSEDED:
         replacement = getattr(certificate, "replaced_by", None)
-    credential = credential_for_reference(certificate.code)
+    credential = credential_for_reference(reference=certificate.code)
     context = {
         "certificate": certificate,
         "replacement": replacement,
         "credential": credential,
-        "credential_status": credential_public_status(credential) if credential else None,
+        "credential_status": credential_public_status(credential=credential) if credential else None,
     }
     return render(request, "certificates/verify.html", context)
 

@@ -19,14 +19,14 @@ class EnrolmentAttachment:
     """Something an app above reads per enrolment, inside the one query that
     loads enrolments for progress (so the page's query count stays flat).
 
-    ``annotations(user)`` returns expressions over ``OuterRef("course_id")``;
-    ``build(row)`` turns the annotated enrolment into the value progress shows
+    ``annotations(user=...)`` returns expressions over ``OuterRef("course_id")``;
+    ``build(row=...)`` turns the annotated enrolment into the value progress shows
     as ``progress.attached[name]``.
     """
 
     name: str
-    annotations: Callable[[Any], dict[str, Any]]
-    build: Callable[[Any], Any]
+    annotations: Callable[..., dict[str, Any]]  # (*, user)
+    build: Callable[..., Any]  # (*, row)
 
 
 _completion_listeners: list[CompletionListener] = []

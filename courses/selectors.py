@@ -114,7 +114,7 @@ def _enrolments_with_status(user):
     completion = CourseCompletion.objects.filter(user=user, course=OuterRef("course_id"))
     extra = {}
     for attachment in hooks.enrolment_attachments():
-        extra.update(attachment.annotations(user))
+        extra.update(attachment.annotations(user=user))
     return Enrolment.objects.filter(user=user).annotate(
         evaluated=Exists(EvaluationResponse.objects.filter(user=user, course=OuterRef("course_id"))),
         completed_at=Subquery(completion.values("completed_at")[:1]),
@@ -130,7 +130,7 @@ def _progress(structure, enrolment, completed, passed):
         passed_quiz_ids=passed,
         evaluation_submitted=enrolment.evaluated,
         completed_at=enrolment.completed_at,
-        attached={a.name: a.build(enrolment) for a in hooks.enrolment_attachments()},
+        attached={a.name: a.build(row=enrolment) for a in hooks.enrolment_attachments()},
     )
 
 
@@ -242,28 +242,28 @@ def lesson_minutes_by_course(*, user, course_ids) -> dict:
 # The learner's data export (registered with accounts in CoursesConfig.ready).
 
 
-def export_enrolments(user):
+def export_enrolments(*, user):
     return [
         {"course": e.course.title, "enrolled_at": e.enrolled_at.isoformat()}
         for e in Enrolment.objects.filter(user=user).select_related("course")
     ]
 
 
-def export_lessons_completed(user):
+def export_lessons_completed(*, user):
     return [
         {"lesson": c.lesson.title, "completed_at": c.completed_at.isoformat()}
         for c in LessonCompletion.objects.filter(user=user).select_related("lesson")
     ]
 
 
-def export_evaluations(user):
+def export_evaluations(*, user):
     return [
         {"course": e.course.title, "submitted_at": e.submitted_at.isoformat(), "answers": e.answers}
         for e in EvaluationResponse.objects.filter(user=user).select_related("course")
     ]
 
 
-def export_course_completions(user):
+def export_course_completions(*, user):
     return [
         {"course": c.course.title, "completed_at": c.completed_at.isoformat()}
         for c in CourseCompletion.objects.filter(user=user).select_related("course")

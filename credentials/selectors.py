@@ -25,7 +25,7 @@ def did_document() -> dict:
     return did_module.did_document(issuer_did(), keys)
 
 
-def status_list_document(pk: int) -> dict | None:
+def status_list_document(*, pk: int) -> dict | None:
     key = STATUS_LIST_CACHE_KEY.format(pk=pk)
     document = cache.get(key)
     if document is None:
@@ -45,26 +45,21 @@ def _status_list_from_url(url: str) -> dict | None:
     tail = url[len(prefix) :].rstrip("/")
     if not url.startswith(prefix) or not tail.isdigit() or len(tail) > 12:
         return None
-    return status_list_document(int(tail))
+    return status_list_document(pk=int(tail))
 
 
-def credential_by_uuid(uuid) -> Credential | None:
+def credential_by_uuid(*, uuid) -> Credential | None:
     return Credential.objects.filter(uuid=uuid).first()
 
 
-def credential_for_reference(reference: str) -> Credential | None:
+def credential_for_reference(*, reference: str) -> Credential | None:
     return Credential.objects.filter(reference=reference).first()
 
 
-def credentials_for_references(references) -> dict[str, Credential]:
-    """One query for a page that lists several certificates."""
-    return {c.reference: c for c in Credential.objects.filter(reference__in=list(references)).only("uuid", "reference")}
-
-
-def credential_public_status(credential: Credential) -> str:
+def credential_public_status(*, credential: Credential) -> str:
     """What the published status list and the dates say: "revoked",
     "expired" or "active" (read from the list verifiers see, not the row)."""
-    document = status_list_document(credential.status_list_id)
+    document = status_list_document(pk=credential.status_list_id)
     bits = bitstring.decode(document["credentialSubject"]["encodedList"])
     if bitstring.get_bit(bits, credential.status_index):
         return "revoked"
@@ -73,7 +68,7 @@ def credential_public_status(credential: Credential) -> str:
     return "active"
 
 
-def credential_verify(document) -> Verdict:
+def credential_verify(*, document) -> Verdict:
     """Check a credential file against the DID document and status lists
     this site publishes, exactly as an outside verifier would."""
     return verify_credential(

@@ -45,11 +45,11 @@ def issuer_profile() -> building.Issuer:
     )
 
 
-def status_list_url(status_list_id: int) -> str:
+def status_list_url(*, status_list_id: int) -> str:
     return settings.SITE_URL + reverse("credential_status_list", kwargs={"pk": status_list_id})
 
 
-def credential_url(credential: Credential) -> str:
+def credential_url(*, credential: Credential) -> str:
     return settings.SITE_URL + reverse("credential_json", kwargs={"uuid": credential.uuid})
 
 
@@ -71,7 +71,7 @@ def publish_current_key(*, now=None):
 
 def _sign_status_list(status_list: StatusList, now: datetime) -> None:
     document = bitstring.status_list_credential(
-        list_url=status_list_url(status_list.pk),
+        list_url=status_list_url(status_list_id=status_list.pk),
         issuer=issuer_did(),
         bits=bytes(status_list.bits),
         valid_from=building.xsd_datetime(now),
@@ -114,7 +114,8 @@ def credential_issue(
     if replaces is not None:
         awarded_at = replaces.awarded_at  # a reissue keeps the original award date
         related = building.ReplacedCredential(
-            id=credential_url(replaces), digest_sri=building.digest_sri(building.credential_json(replaces.document))
+            id=credential_url(credential=replaces),
+            digest_sri=building.digest_sri(building.credential_json(replaces.document)),
         )
     status_list = _open_status_list(now)
     salt = building.new_salt()
@@ -141,7 +142,7 @@ def credential_issue(
             awarded_at=awarded_at,
             valid_from=now,
             valid_until=valid_until,
-            status=bitstring.entry(list_url=status_list_url(status_list.pk), index=index),
+            status=bitstring.entry(list_url=status_list_url(status_list_id=status_list.pk), index=index),
             replaces=related,
         )
         document = building.build_credential(issuer=issuer_profile(), achievement=achievement, award=award)

@@ -27,7 +27,7 @@ def did_json(request):
 
 def status_list(request, pk):
     """Verifiers must see a revocation at once: always revalidate."""
-    document = status_list_document(pk)
+    document = status_list_document(pk=pk)
     if document is None:
         raise Http404("No such status list.")
     response = JsonResponse(document, content_type=JSON_LD)
@@ -39,7 +39,7 @@ def status_list(request, pk):
 def credential_json(request, uuid):
     """The signed credential, public like the certificate's verification page
     (its id is an unguessable UUID; the e-mail address in it is hashed)."""
-    credential = credential_by_uuid(uuid)
+    credential = credential_by_uuid(uuid=uuid)
     if credential is None:
         raise Http404("No such credential.")
     response = HttpResponse(credential_bytes(credential.document), content_type=JSON_LD)
@@ -59,7 +59,7 @@ def verify_file(request):
     if request.method == "POST":
         form = CredentialFileForm(request.POST, request.FILES)
         if form.is_valid():
-            verdict = credential_verify(form.cleaned_data["file"])
+            verdict = credential_verify(document=form.cleaned_data["file"])
     else:
         form = CredentialFileForm()
     status = 400 if form.errors else 200

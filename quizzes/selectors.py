@@ -145,7 +145,7 @@ def passed_quiz_ids(*, user, quiz_ids) -> frozenset:
     )
 
 
-def export_quiz_attempts(user):
+def export_quiz_attempts(*, user):
     """The learner's data export (registered with accounts in QuizzesConfig.ready)."""
     return [
         {

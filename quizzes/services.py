@@ -8,12 +8,11 @@ a replayed POST or two tabs give exactly one grade.
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from core.errors import ApplicationError, Conflict, InvalidInput, NotAllowed
 
-from . import hooks, rules
+from . import hooks, rules, selectors
 from .answers import InvalidAnswer, index_snapshot, parse_form, parse_selection, unanswered
 from .grading import grade
 from .models import Attempt, AttemptAnswer, AttemptGrant, AttemptStatus, Question
@@ -50,10 +49,6 @@ class IncompleteSubmission(QuizError, InvalidInput):
         )
 
 
-def is_expired(attempt: Attempt, now: datetime) -> bool:
-    return rules.is_expired(attempt.deadline, now)
-
-
 def attempt_start(*, user, quiz, now: datetime | None = None, rng=None) -> Attempt:
     """Return the learner's open attempt for ``quiz``, starting one if allowed."""
     now = now or timezone.now()
@@ -65,7 +60,7 @@ def attempt_start(*, user, quiz, now: datetime | None = None, rng=None) -> Attem
         raise AttemptNotAllowed(refusal)
     open_attempt = Attempt.objects.filter(user=user, quiz=quiz, status=AttemptStatus.IN_PROGRESS).first()
     if open_attempt:
-        if not is_expired(open_attempt, now):
+        if not rules.is_expired(open_attempt.deadline, now):
             return open_attempt
         attempt_finalize(attempt_id=open_attempt.pk, now=now)
     prior = list(
@@ -73,9 +68,8 @@ def attempt_start(*, user, quiz, now: datetime | None = None, rng=None) -> Attem
         .order_by("-number")
         .only("id", "number", "passed", "submitted_at", "snapshot")
     )
-    extra = 0
-    if quiz.max_attempts:
-        extra = AttemptGrant.objects.filter(user=user, quiz=quiz).aggregate(n=Sum("extra_attempts"))["n"] or 0
+    # Grants only matter where the quiz limits attempts (saves a query otherwise).
+    extra = selectors.extra_attempts(user=user, quiz=quiz) if quiz.max_attempts else 0
     reason = rules.start_refusal(quiz, prior, now, extra)
     if reason:
         raise AttemptNotAllowed(reason)
@@ -118,7 +112,7 @@ def answer_save(*, user, attempt_id: int, question_id, choice_ids, now: datetime
         attempt = _locked_attempt(user, attempt_id)
         if not attempt.is_open:
             raise AttemptClosed("This attempt has been submitted; its answers can no longer change.")
-        if is_expired(attempt, now):
+        if rules.is_expired(attempt.deadline, now):
             raise AttemptClosed("Time is up for this attempt; answers saved before the deadline will be graded.")
         qid, ids = parse_selection(index_snapshot(attempt.snapshot), question_id, choice_ids)
         AttemptAnswer.objects.bulk_create(
@@ -161,7 +155,7 @@ def attempt_submit(*, user, attempt_id: int, form_items, now: datetime | None = 
         attempt = _locked_attempt(user, attempt_id)
         if not attempt.is_open:
             return attempt, False
-        if is_expired(attempt, now):
+        if rules.is_expired(attempt.deadline, now):
             return _finalize_locked(attempt, _saved_answers(attempt), now, timed_out=True), True
         answers = parse_form(attempt.snapshot, form_items)
         time_is_up = attempt.deadline is not None and now >= attempt.deadline

@@ -62,7 +62,7 @@ def attempt_start_view(request, quiz_id):
 @never_cache
 def attempt_detail(request, attempt_id):
     attempt = _owned_attempt_or_404(request, attempt_id)
-    if attempt.is_open and services.is_expired(attempt, timezone.now()):
+    if attempt.is_open and rules.is_expired(attempt.deadline, timezone.now()):
         services.attempt_finalize(attempt_id=attempt.pk)
         messages.info(request, "Time ran out; your saved answers were graded.")
         return redirect("attempt_result", attempt_id=attempt.pk)

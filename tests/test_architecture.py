@@ -171,3 +171,32 @@ def test_every_runtime_import_is_a_declared_dependency():
         if not dists & declared:
             undeclared[name] = sorted(dists)
     assert undeclared == {}
+
+
+def _positional_public_functions(source):
+    """Public top-level functions that take a positional parameter."""
+    tree = ast.parse(source)
+    return [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+        and not node.name.startswith("_")
+        and (node.args.posonlyargs or node.args.args or node.args.vararg)
+    ]
+
+
+def test_services_and_selectors_take_keywords_only():
+    """Reads and writes are called as ``thing_action(user=..., course=...)``:
+    a call site names every argument, so reordering parameters cannot
+    silently swap two users or two ids."""
+    offenders = {}
+    for module, path in _project_modules().items():
+        if path.name in ("services.py", "selectors.py"):
+            names = _positional_public_functions(path.read_text())
+            if names:
+                offenders[module] = names
+    assert offenders == {}
+
+
+def test_the_keyword_check_sees_a_positional_parameter():
+    assert _positional_public_functions("def a(*, x): ...\ndef b(x): ...\ndef _c(x): ...") == ["b"]

@@ -37,7 +37,7 @@ def test_issuing_a_certificate_issues_its_credential(certificate, course, learne
     assert [a["targetCode"] for a in achievement["alignment"]] == list(course.objectives.values_list("key", flat=True))
     assert document["awardedDate"].startswith(certificate.completed_at.date().isoformat())
     assert learner_user.email not in str(document)
-    assert credential_verify(document).valid
+    assert credential_verify(document=document).valid
     # Running the issue again changes nothing.
     certificate_issue(certificate_id=certificate.pk)
     assert Credential.objects.get(reference=certificate.code).document == document
@@ -54,7 +54,7 @@ def test_revoking_a_certificate_revokes_its_credential_in_the_same_transaction(
     credential.refresh_from_db()
     assert revoked_bit(credential)
     assert credential.revoked_reason == "CE hours claimed for a course not taken"
-    assert credential_verify(credential.document).reason == "Status: the issuer has revoked this credential."
+    assert credential_verify(document=credential.document).reason == "Status: the issuer has revoked this credential."
 
 
 def test_reissue_revokes_the_old_credential_and_the_new_one_keeps_the_award_date(
@@ -73,8 +73,8 @@ def test_reissue_revokes_the_old_credential_and_the_new_one_keeps_the_award_date
     assert new.replaces == old
     assert new.document["awardedDate"] == old.document["awardedDate"]
     assert new.document["relatedResource"][0]["id"].endswith(reverse("credential_json", kwargs={"uuid": old.uuid}))
-    assert credential_verify(new.document).valid
-    assert not credential_verify(old.document).valid
+    assert credential_verify(document=new.document).valid
+    assert not credential_verify(document=old.document).valid
 
 
 def test_certificates_issued_before_credentials_get_one_from_the_backfill(certificate):
@@ -86,7 +86,7 @@ def test_certificates_issued_before_credentials_get_one_from_the_backfill(certif
     out = StringIO()
     call_command("issue_missing_credentials", stdout=out)
     assert out.getvalue().strip() == "Issued 1 credential(s)."
-    assert credential_verify(Credential.objects.get(reference=certificate.code).document).valid
+    assert credential_verify(document=Credential.objects.get(reference=certificate.code).document).valid
     out = StringIO()
     call_command("issue_missing_credentials", stdout=out)
     assert out.getvalue().strip() == "Issued 0 credential(s)."

@@ -76,12 +76,12 @@ def test_a_credential_signed_before_a_key_rotation_still_verifies_after_it(
     assert PublishedKey.objects.get(public_key_multibase=new_key).retired_at is None
     assert before.document["proof"]["verificationMethod"].endswith(old_key)
     assert after.document["proof"]["verificationMethod"].endswith(new_key)
-    assert credential_verify(before.document).valid
-    assert credential_verify(after.document).valid
+    assert credential_verify(document=before.document).valid
+    assert credential_verify(document=after.document).valid
     # The status list, re-signed with the new key when it next changes, still reads.
     with django_capture_on_commit_callbacks(execute=True):
         services.credential_revoke(reference="BEFORE", reason="test")
-    assert credential_verify(before.document).reason == "Status: the issuer has revoked this credential."
+    assert credential_verify(document=before.document).reason == "Status: the issuer has revoked this credential."
 
 
 def test_a_key_removed_from_the_did_document_no_longer_verifies():
@@ -90,7 +90,7 @@ def test_a_key_removed_from_the_did_document_no_longer_verifies():
     PublishedKey.objects.create(
         public_key_multibase=signing.public_key_multibase(Ed25519PrivateKey.generate().public_key())
     )
-    verdict = credential_verify(credential.document)
+    verdict = credential_verify(document=credential.document)
     assert not verdict.valid
     assert "not one the issuer's DID document lists" in verdict.reason
 
@@ -170,7 +170,7 @@ def test_credential_content():
         "Describe TMS referral criteria.",
     ]
     assert document["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
-    assert credential_verify(document).valid
+    assert credential_verify(document=document).valid
 
 
 def test_issue_is_idempotent_per_reference():
@@ -191,7 +191,7 @@ def test_reissue_keeps_the_award_date_and_points_to_the_replaced_credential(clie
     assert related["id"] == "http://testserver" + url
     served = client.get(url).content
     assert related["digestSRI"] == building.digest_sri(served)
-    assert credential_verify(new.document).valid
+    assert credential_verify(document=new.document).valid
 
 
 @pytest.mark.parametrize(
@@ -209,7 +209,7 @@ def test_a_changed_character_fails_verification(path, value):
     for part in path[:-1]:
         target = target[part]
     target[path[-1]] = value
-    verdict = credential_verify(document)
+    verdict = credential_verify(document=document)
     assert not verdict.valid
     assert verdict.reason.startswith("Signature:")
 
@@ -250,13 +250,13 @@ def test_revoking_flips_exactly_that_credentials_bit_and_the_served_list_shows_i
     flipped = [i for i in range(len(before) * 8) if bitstring.get_bit(before, i) != bitstring.get_bit(after, i)]
     assert flipped == [credential.status_index]
     assert bitstring.get_bit(after, credential.status_index)
-    assert credential_verify(credential.document).reason == "Status: the issuer has revoked this credential."
-    assert all(credential_verify(o.document).valid for o in others)
+    assert credential_verify(document=credential.document).reason == "Status: the issuer has revoked this credential."
+    assert all(credential_verify(document=o.document).valid for o in others)
 
     with django_capture_on_commit_callbacks(execute=True):
         services.credential_reinstate(reference="TARGET")
     assert not bitstring.get_bit(decoded_bits(get_json(client, list_path)), credential.status_index)
-    assert credential_verify(credential.document).valid
+    assert credential_verify(document=credential.document).valid
 
 
 def test_revoke_rolls_back_with_the_callers_transaction():
@@ -268,12 +268,12 @@ def test_revoke_rolls_back_with_the_callers_transaction():
         raise RuntimeError("the certificate change failed")
     status_list = StatusList.objects.get(pk=credential.status_list_id)
     assert not bitstring.get_bit(bytes(status_list.bits), credential.status_index)
-    assert credential_verify(credential.document).valid
+    assert credential_verify(document=credential.document).valid
 
 
 def test_expired_credential_is_not_valid():
     credential = issue(valid_until=datetime.now(UTC) - timedelta(days=1))
-    verdict = credential_verify(credential.document)
+    verdict = credential_verify(document=credential.document)
     assert not verdict.valid
     assert verdict.reason.startswith("Dates: the credential expired")
 
