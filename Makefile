@@ -52,9 +52,12 @@ test: install-dev
 		$(PY) -m pytest tests/security/test_input_properties.py
 
 # The quick tier while working: no browser, no worker process, no injected
-# faults, no full curriculum loads or long property runs (marked slow).
+# faults, no full curriculum loads or long property runs (marked slow), on
+# both cores (each pytest-xdist worker gets its own database and Redis
+# database, see config/settings/test.py).
+FAST_WORKERS ?= 2
 test-fast: install-dev
-	$(TEST_ENV) $(PY) -m pytest -m "not browser and not worker and not faults and not slow" $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $(FAST_WORKERS) -m "not browser and not worker and not faults and not slow" $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

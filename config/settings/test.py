@@ -13,3 +13,11 @@ CERTIFICATE_PENDING_GRACE_SECONDS = 2
 # Serve static files from the app folders directly; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# The quick tier runs on both cores (pytest-xdist, `make test-fast`). Each
+# worker already gets its own test database; give it its own Redis database
+# too, since every test starts by clearing the cache (FLUSHDB).
+_XDIST_WORKER = env_str("PYTEST_XDIST_WORKER", "")
+if _XDIST_WORKER and CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":  # noqa: F405
+    _base, _, _db = CACHES["default"]["LOCATION"].rpartition("/")  # noqa: F405
+    CACHES["default"]["LOCATION"] = f"{_base}/{10 + int(_XDIST_WORKER.removeprefix('gw'))}"  # noqa: F405
