@@ -709,3 +709,37 @@ def test_true_false_items_are_not_simply_reject_the_overclaim(curriculum):
     false_items = [i for i in tf if not keyed_true[i.key]]
     false_absolute = sum(bool(TF_ABSOLUTE.search(i.stem)) for i in false_items)
     assert false_absolute <= 0.5 * len(false_items), (false_absolute, len(false_items))
+
+
+SOURCE_TALK = re.compile(
+    r"\b(the|one|another|a|an|two|three|both|these|those|some|several|each|other|that|this|all)\s+(of\s+the\s+)?"
+    r"([\w'-]+\s+){0,2}"
+    r"(sources?|articles?|seeds?)\b|\bsource material\b|\bweb articles?\b|\bsources? (says?|states?|reports?|notes?)\b",
+    re.IGNORECASE,
+)
+
+
+def test_learner_text_states_facts_instead_of_reporting_what_a_source_says(curriculum):
+    found = []
+    for module in curriculum.modules:
+        for lesson in module.lessons:
+            for n, line in enumerate(_lesson_text(lesson).splitlines(), 1):
+                found += [f"{lesson.path.name}:{n}: {m.group(0)}" for m in SOURCE_TALK.finditer(line)]
+            for kind, value in lesson.blocks:
+                if kind in ("key_fact", "caution"):
+                    # a citation in a callout is rendered as the registry's short label, which may say
+                    # "web article"; that label is the citation, not prose about a source
+                    text = value["text"]
+                    for source in curriculum.sources.values():
+                        text = text.replace(source.short, "")
+                    found += [f"{lesson.path.name} {kind}: {m.group(0)}" for m in SOURCE_TALK.finditer(text)]
+        for item in (*module.quiz, *module.final_items):
+            texts = [item.stem, item.explanation, *(c.text for c in item.choices)]
+            found += [f"{item.key}: {m.group(0)}" for text in texts for m in SOURCE_TALK.finditer(text)]
+    assert not found, "\n".join(found[:40])
+
+
+def test_source_talk_check_flags_the_old_phrasings():
+    for text in ("One source reports that", "the web articles agree", "According to the article,", "the seed says"):
+        assert SOURCE_TALK.search(text), text
+    assert not SOURCE_TALK.search("In TRANSFORM-2, esketamine plus an antidepressant improved MADRS scores.")
