@@ -645,6 +645,20 @@ def test_every_efficacy_safety_or_regulatory_item_cites_peer_reviewed_work_or_a_
     assert evidence >= 0.75 * len(items), (evidence, len(items))
 
 
+def test_key_facts_on_a_web_article_carry_no_regulatory_or_trial_fact(curriculum):
+    """A key fact resting on a web article is history, access or a stated
+    position; approvals, clearances, trial results and rates cite their source."""
+    found = []
+    for module in curriculum.modules:
+        for lesson in module.lessons:
+            for kind, value in lesson.blocks:
+                if kind != "key_fact" or curriculum.sources[value["source_key"]].kind != "web_article":
+                    continue
+                if match := EVIDENCE_WORDS.search(value["text"]):
+                    found.append(f"{lesson.path.name}: {match.group(0)!r}")
+    assert not found, found
+
+
 _STOPWORDS_TEXT = (
     "a an the of to and or in on for with is are be as by that this which what who whom how why at from it its"
     " their they them his her he she you your can may most best more than not no does do has have after before"
