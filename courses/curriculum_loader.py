@@ -154,7 +154,7 @@ class _Loader:
         question.type = item.type
         question.stem = item.stem
         question.explanation = item.explanation
-        question.source = item.source
+        question.source = "; ".join(item.source)
         question.objective = objectives_by_key[item.objective]
         question.sort_order = order
         existing = list(question.choices.all()) if question.pk else []

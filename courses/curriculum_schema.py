@@ -6,6 +6,7 @@ question needs exactly one correct choice``. The format is documented in
 docs/CURRICULUM_FORMAT.md.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from quizzes.item_rules import item_problems
 
@@ -176,6 +177,14 @@ class ChoiceItem(Strict):
 
 
 BANNED_CHOICES = ("all of the above", "none of the above")
+
+# What kind of fact an item's key rests on. Every kind but "practice" is a
+# statement about the world (a trial result, a risk, a label, a mechanism, a
+# rate, a definition) and must cite peer-reviewed work or a regulatory text;
+# "practice" items test what a therapist does and may rest on a web article.
+CLAIMS = ("efficacy", "safety", "regulatory", "mechanism", "epidemiology", "definition", "practice")
+EVIDENCE_CLAIMS = frozenset(CLAIMS) - {"practice"}
+EVIDENCE_KINDS = frozenset({"peer_reviewed", "regulatory"})
 MAX_CHOICES = 6
 
 
@@ -183,10 +192,27 @@ class QuestionItem(Strict):
     key: str = Field(pattern=r"^m\d+-[qf]\d+$")
     type: Literal["single", "true_false", "multiple"]
     objective: str
-    source: str = Field(pattern=SOURCE_KEY)
+    claim: Literal[CLAIMS]
+    source: list[str] = Field(min_length=1)
     stem: str = Field(min_length=10)
     explanation: str = Field(min_length=20)
     choices: list[ChoiceItem]
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def one_or_more_keys(cls, value):
+        # ``source: key`` and ``source: [key, key]`` are both accepted.
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("source")
+    @classmethod
+    def keys_look_like_keys(cls, value):
+        bad = [k for k in value if not re.fullmatch(SOURCE_KEY, k)]
+        if bad:
+            raise ValueError(f"not a source key: {', '.join(map(repr, bad))}")
+        if len(set(value)) != len(value):
+            raise ValueError("a source key is listed twice")
+        return value
 
     @model_validator(mode="after")
     def check_choices(self):
@@ -414,8 +440,16 @@ def _cross_checks(root, course, modules, sources):
             problems.append(f"{where}/module.yaml: objectives: id {dupe!r} is used twice")
         for name, items in (("quiz.yaml", m.quiz), ("final_exam.yaml", m.final_items)):
             for i, q in enumerate(items):
-                if q.source not in sources:
-                    problems.append(f"{where}/{name}: questions[{i}].source: unknown source key {q.source!r}")
+                unknown = [key for key in q.source if key not in sources]
+                for key in unknown:
+                    problems.append(f"{where}/{name}: questions[{i}].source: unknown source key {key!r}")
+                if unknown or q.claim not in EVIDENCE_CLAIMS:
+                    continue
+                if not any(sources[key].kind in EVIDENCE_KINDS for key in q.source):
+                    problems.append(
+                        f"{where}/{name}: questions[{i}].source: an item with claim {q.claim!r} must cite at least one "
+                        "peer-reviewed or regulatory source"
+                    )
         for i, q in enumerate(m.quiz):
             if q.objective not in objective_ids:
                 problems.append(
