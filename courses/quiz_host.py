@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.urls import reverse
+
+from quizzes.hooks import Citation
+
 from .models import Enrolment
+from .selectors import source_shorts
 from .services import MSG_ENROL_FOR_QUIZ, course_completion_check
 from .structure import course_structure_for_id, course_structure_for_page
 
@@ -22,3 +27,8 @@ class CourseQuizHost:
 
     def attempt_passed(self, *, user, course_id: int, now: datetime) -> None:
         course_completion_check(user=user, course_id=course_id, now=now)
+
+    def citations(self, *, keys: list[str]) -> list[Citation]:
+        shorts = source_shorts()
+        url = reverse("bibliography")
+        return [Citation(key=key, text=shorts[key], url=f"{url}#src-{key}") for key in keys if key in shorts]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Subquery
 
-from core.caching import content_version
+from core.caching import cached, content_version
 from quizzes.selectors import passed_quiz_ids
 
 from . import hooks
@@ -275,6 +275,12 @@ BIBLIOGRAPHY_GROUPS = (
     ("peer_reviewed", "Peer-reviewed literature"),
     ("regulatory", "Labels, safety communications and device clearances"),
 )
+
+
+def source_shorts() -> dict[str, str]:
+    """Each source's key and the short citation learners see, cached with the
+    content (the curriculum loader bumps the version when sources change)."""
+    return cached("source-shorts", lambda: dict(Source.objects.values_list("key", "short")))
 
 
 def bibliography():

@@ -10,6 +10,7 @@ grading to the certificate by going up the house, never round in a circle.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -23,6 +24,17 @@ class QuizHost(Protocol):
 
     def attempt_passed(self, *, user, course_id: int, now: datetime) -> None:
         """Called inside the grading transaction when an attempt passes."""
+
+    def citations(self, *, keys: list[str]) -> list[Citation]:
+        """Readable citations for an item's source keys, in the given order
+        (unknown keys left out): what the review shows under an explanation."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    key: str
+    text: str
+    url: str
 
 
 _host: QuizHost | None = None

@@ -100,6 +100,11 @@ def draw_questions(pool, count: int, previous_ids, rng):
     return chosen
 
 
+def source_keys(source: str) -> list[str]:
+    """An item's ``source`` field as bibliography keys ("a; b" lists several)."""
+    return [key.strip() for key in source.split(";") if key.strip()]
+
+
 def build_snapshot(quiz, questions, course_id: int | None, rng) -> dict:
     """What an attempt records of its quiz: later edits to the quiz or its
     items never change an attempt already started or graded."""
@@ -109,7 +114,15 @@ def build_snapshot(quiz, questions, course_id: int | None, rng) -> dict:
         if quiz.shuffle_choices and q.type != "true_false":
             rng.shuffle(choices)
         items.append(
-            {"id": q.id, "key": q.key, "type": q.type, "stem": q.stem, "explanation": q.explanation, "choices": choices}
+            {
+                "id": q.id,
+                "key": q.key,
+                "type": q.type,
+                "stem": q.stem,
+                "explanation": q.explanation,
+                "sources": source_keys(q.source),
+                "choices": choices,
+            }
         )
     return {
         "quiz_id": quiz.id,

@@ -78,6 +78,7 @@ def attempt_review(*, attempt, level: str = rules.REVIEW_FULL) -> list:
     results = attempt.results or {}
     full = level == rules.REVIEW_FULL
     review = []
+    host = hooks.host()
     for number, q in enumerate(attempt.snapshot["questions"], start=1):
         outcome = results.get(str(q["id"]), {"correct": False, "selected": []})
         selected = set(outcome["selected"])
@@ -88,6 +89,8 @@ def attempt_review(*, attempt, level: str = rules.REVIEW_FULL) -> list:
                 "type": q["type"],
                 "correct": outcome["correct"],
                 "explanation": q["explanation"] if full else "",
+                # Where the keyed fact comes from: shown with the explanation only.
+                "citations": host.citations(keys=q.get("sources", [])) if full else [],
                 "choices": [
                     {"text": c["text"], "selected": c["id"] in selected, "correct": c["correct"] if full else None}
                     for c in q["choices"]

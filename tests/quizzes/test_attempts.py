@@ -293,6 +293,33 @@ def test_review_follows_the_policy(client, quiz, enrolled, policy, passed, shown
     assert ("correct answer" in body) is shown
 
 
+def test_the_full_review_cites_each_items_sources_linked_to_the_bibliography(client, quiz, enrolled):
+    from courses.models import Source
+
+    Source.objects.create(key="rush2006", kind="peer_reviewed", short="Rush et al., 2006 (STAR*D)", citation="...")
+    Source.objects.create(key="daly2019", kind="peer_reviewed", short="Daly et al., 2019", citation="...")
+    quiz.review_policy = ReviewPolicy.ALWAYS
+    quiz.save()
+    # Two keys, one unknown to the bibliography (left out, not shown raw).
+    quiz.questions.update(source="daly2019; rush2006; not-a-source")
+    client.force_login(enrolled)
+    attempt = attempt_start(user=enrolled, quiz=quiz)
+    attempt_submit(user=enrolled, attempt_id=attempt.pk, form_items=wrong_form(attempt))
+    body = client.get(reverse("attempt_result", args=[attempt.pk])).content.decode()
+    bibliography = reverse("bibliography")
+    assert body.count(f'<a href="{bibliography}#src-daly2019">Daly et al., 2019</a>; ') == 4
+    assert body.count(f'<a href="{bibliography}#src-rush2006">Rush et al., 2006 (STAR*D)</a>') == 4
+    assert "not-a-source" not in body
+
+    # Where the policy hides the key, it hides the sources with the explanation.
+    quiz.review_policy = ReviewPolicy.AFTER_PASS
+    quiz.save()
+    second = attempt_start(user=enrolled, quiz=quiz)
+    attempt_submit(user=enrolled, attempt_id=second.pk, form_items=wrong_form(second))
+    hidden = client.get(reverse("attempt_result", args=[second.pk])).content.decode()
+    assert "#src-daly2019" not in hidden and "Because the evidence says so." not in hidden
+
+
 # --- server-owned time limit ------------------------------------------------
 
 
