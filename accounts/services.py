@@ -1,3 +1,6 @@
+from importlib import import_module
+
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
@@ -32,7 +35,13 @@ def account_close(*, user, now=None):
         LearnerProfile.objects.filter(user=user).update(
             legal_name="Closed account", license_number="", license_jurisdiction=""
         )
-    # Sign the account out everywhere.
+    sign_out_everywhere(user=user, now=now)
+
+
+def sign_out_everywhere(*, user, now) -> None:
+    """End every live session of ``user``, in the cache as well as the
+    database (deleting the row alone would leave the cached copy valid)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
     for session in Session.objects.filter(expire_date__gte=now).iterator():
         if session.get_decoded().get("_auth_user_id") == str(user.pk):
-            session.delete()
+            store(session_key=session.session_key).delete()

@@ -47,6 +47,7 @@ BENCHMARKS = [
     ("pdf", "bench_pdf.py", "1", "project renderer vs a bare ReportLab script drawing the same elements; RSS"),
     ("issuance", "bench_issuance.py", "2", "1,000 certificates through a real worker and Redis; latency; worker RSS"),
     ("pages", "bench_pages.py", "3, 4, 5", "wrk on gunicorn: lesson vs plain view; query counts; 40-question submit"),
+    ("middleware", "bench_middleware.py", "3", "each middleware's cost per signed-in request, in-process; queries"),
     ("scale", "bench_scale.py", "6", "50,000 learners, 1,000,000 answers vs almost empty; EXPLAIN ANALYZE"),
     ("load", "bench_load.py", "7", "locust, 50 learners for 2 minutes: gunicorn, worker, PostgreSQL, Redis"),
     ("credentials", "bench_credentials.py", "-", "building, signing and verifying one credential; status list re-sign"),

@@ -2,9 +2,11 @@
 (pseudonymised, no more sign-in, CE records and verification kept)."""
 
 import json
+from importlib import import_module
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
@@ -76,6 +78,7 @@ def test_closing_the_account_pseudonymises_it_and_keeps_ce_records(graduate):
     browser, other_device = Client(), Client()
     browser.force_login(graduate)
     other_device.force_login(graduate)
+    other_key = other_device.cookies[settings.SESSION_COOKIE_NAME].value
 
     # The wrong password changes nothing.
     response = browser.post(reverse("account_close"), {"password": "nope", "confirm": "on"})
@@ -91,7 +94,10 @@ def test_closing_the_account_pseudonymises_it_and_keeps_ce_records(graduate):
     profile = LearnerProfile.objects.get(user=user)
     assert (profile.legal_name, profile.license_number, profile.license_jurisdiction) == ("Closed account", "", "")
 
-    # Signed out everywhere, and the old credentials no longer work.
+    # Signed out everywhere (the session gone from the cache as well as the
+    # database, not merely refused), and the old credentials no longer work.
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    assert not store().exists(other_key)
     assert browser.get(reverse("dashboard"))["Location"].startswith(reverse("account_login"))
     assert other_device.get(reverse("dashboard"))["Location"].startswith(reverse("account_login"))
     response = Client().post(reverse("account_login"), {"login": email, "password": PASSWORD})
