@@ -757,3 +757,76 @@ def test_source_talk_check_flags_the_old_phrasings():
     for text in ("One source reports that", "the web articles agree", "According to the article,", "the seed says"):
         assert SOURCE_TALK.search(text), text
     assert not SOURCE_TALK.search("In TRANSFORM-2, esketamine plus an antidepressant improved MADRS scores.")
+
+
+# --- clinical statements in lesson prose carry their evidence ---------------------
+
+# A sentence stating a rate, an approval or clearance, a controlled-trial result or a
+# risk marker is a clinical claim: its paragraph (or caution) must cite a paper or a
+# label, or the sentence must say it is an unverified or promotional claim.
+CLINICAL_CLAIM = re.compile(
+    r"\d+(\.\d+)?\s*%|\b(FDA|approv(ed|al)|cleared|clearances?|REMS|boxed warning|off-label|randomi[sz]ed|sham"
+    r"|placebo|noninferior|remission|response rate|seizure rate|per \d[\d,]* (sessions|patients)"
+    r"|risk (factor|marker)s?|marker of|associated with|linked (to|with)|higher[- ]risk|raised risk)\b",
+    re.IGNORECASE,
+)
+LABELLED_CLAIM = re.compile(r"claim|unverified|promotional|advertis", re.IGNORECASE)
+
+
+def _prose_and_cautions(body):
+    """Paragraphs, lists and cautions of a lesson body, as raw Markdown with its [@key] citations."""
+    blocks, buf, fence = [], [], None
+    for line in body.split("\n"):
+        if fence is not None:
+            if line.strip() == ":::":
+                if fence == "caution":
+                    blocks.append("\n".join(buf))
+                fence, buf = None, []
+            else:
+                buf.append(line)
+        elif line.startswith(":::"):
+            if buf:
+                blocks.append("\n".join(buf))
+            fence, buf = line[3:].split()[0], []
+        elif not line.strip():
+            if buf:
+                blocks.append("\n".join(buf))
+            buf = []
+        else:
+            buf.append(line)
+    if buf:
+        blocks.append("\n".join(buf))
+    return [b for b in blocks if not b.startswith(("#", "|", "Table:"))]
+
+
+def _uncited_clinical_claims(curriculum, body):
+    found = []
+    for block in _prose_and_cautions(body):
+        keys = {k.strip().lstrip("@") for group in re.findall(r"\[@([^\]]+)\]", block) for k in group.split(";")}
+        if any(curriculum.sources[k].kind in EVIDENCE_KINDS for k in keys if k in curriculum.sources):
+            continue
+        for sentence in re.split(r"(?<=[.!?])\s+|\n", block):
+            if (match := CLINICAL_CLAIM.search(sentence)) and not LABELLED_CLAIM.search(sentence):
+                found.append(f"{match.group(0)!r} in: {sentence[:120]}")
+    return found
+
+
+def test_clinical_statements_in_lessons_cite_a_paper_or_a_label(curriculum):
+    found = []
+    for module in curriculum.modules:
+        for lesson in module.lessons:
+            found += [f"{lesson.path.name}: {f}" for f in _uncited_clinical_claims(curriculum, _lesson_text(lesson))]
+    assert not found, found
+
+
+def test_the_clinical_claim_check_catches_an_uncited_or_web_only_claim(curriculum):
+    uncited = "Hopelessness is a well-recognised risk marker for suicide.\n\nA second paragraph."
+    web_only = "Ketamine helps 70% of people [@web-overview]."
+    labelled = "A clinic's page claims ketamine helps 70% of people [@web-overview]."
+    cited = "Hopelessness predicted eventual suicide, a risk marker [@beck1985]."
+    assert _uncited_clinical_claims(curriculum, uncited)
+    assert _uncited_clinical_claims(curriculum, web_only)
+    assert not _uncited_clinical_claims(curriculum, labelled)
+    assert not _uncited_clinical_claims(curriculum, cited)
+    caution = "::: caution\nTransitions are higher-risk periods.\n:::\n"
+    assert _uncited_clinical_claims(curriculum, caution)
