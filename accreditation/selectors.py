@@ -1,0 +1,176 @@
+"""Reads for CE credit: what a learner may claim, the credit transcript
+(also read by programs above, through ``ce_hours_between``), and the admin's
+readiness checklist."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from certificates.models import CURRENT_STATUSES, Certificate, CertificateStatus, provider_details_missing
+from certificates.services import provider_settings
+from courses.models import CourseCompletion
+
+from . import rules
+from .models import AccreditingBody, CreditOffering, ProviderApproval
+from .services import approval_periods
+
+
+@dataclass
+class OfferingChoice:
+    offering: CreditOffering
+    claimable: bool
+    reason: str = ""  # why not, for the learner
+    certificate: Certificate | None = None  # the current certificate, once claimed
+
+
+def claim_options(*, user, course_id: int, today: datetime.date | None = None) -> dict | None:
+    """The claim page's data, or None when this learner has not completed
+    this course (the view answers 404: nobody learns of others' completions)."""
+    completion = CourseCompletion.objects.select_related("course").filter(user=user, course_id=course_id).first()
+    if completion is None:
+        return None
+    today = today or timezone.localdate()
+    completed_on = timezone.localdate(completion.completed_at)
+    offerings = list(
+        CreditOffering.objects.filter(course_id=course_id, active=True)
+        .select_related("body")
+        .prefetch_related(Prefetch("body__approvals", queryset=ProviderApproval.objects.all()))
+        .order_by("body__short_name")
+    )
+    current = {
+        c.credit: c
+        for c in Certificate.objects.filter(user=user, course_id=course_id, status__in=CURRENT_STATUSES).exclude(
+            credit=""
+        )
+    }
+    choices = []
+    for offering in offerings:
+        periods = approval_periods(offering.body.approvals.all())
+        certificate = current.get(offering.body.code)
+        if certificate is not None:
+            choices.append(OfferingChoice(offering, False, "Already claimed", certificate))
+        elif rules.current_approval(periods, completed_on) is None or rules.current_approval(periods, today) is None:
+            choices.append(OfferingChoice(offering, False, "Not available: the provider's approval does not cover it"))
+        else:
+            choices.append(OfferingChoice(offering, True))
+    profile = getattr(user, "profile", None)
+    profession = profile.profession if profile else ""
+    default = next(
+        (c.offering.pk for c in choices if c.claimable and c.offering.body.profession == profession),
+        next((c.offering.pk for c in choices if c.claimable), None),
+    )
+    return {
+        "completion": completion,
+        "course": completion.course,
+        "choices": choices,
+        "default_offering_id": default,
+        "license_number": profile.license_number if profile else "",
+        "license_jurisdiction": profile.license_jurisdiction if profile else "",
+    }
+
+
+@dataclass
+class BodyTotal:
+    body_code: str
+    body_name: str
+    credit_type: str
+    hours: Decimal = Decimal("0")
+    certificates: int = 0
+
+
+@dataclass
+class CreditTranscript:
+    start: datetime.date | None
+    end: datetime.date | None
+    body: AccreditingBody | None
+    certificates: list[Certificate] = field(default_factory=list)
+    totals: list[BodyTotal] = field(default_factory=list)
+
+
+def _credit_certificates(*, user, start, end, body_code):
+    qs = Certificate.objects.filter(user=user).exclude(credit="")
+    if body_code:
+        qs = qs.filter(credit=body_code)
+    if start:
+        qs = qs.filter(completed_at__date__gte=start)
+    if end:
+        qs = qs.filter(completed_at__date__lte=end)
+    return qs
+
+
+def credit_transcript(
+    *, user, start: datetime.date | None = None, end: datetime.date | None = None, body: AccreditingBody | None = None
+) -> CreditTranscript:
+    """Every board-credit certificate of the learner whose completion falls
+    in [start, end] (either end open), with its real status, and per body the
+    hours of the issued ones: a revoked or superseded certificate is listed
+    but never counted, and a pending one counts once issued."""
+    certificates = list(
+        _credit_certificates(user=user, start=start, end=end, body_code=body.code if body else None)
+        .select_related("replaced_by")
+        .order_by("-completed_at", "-created_at")
+    )
+    totals: dict[str, BodyTotal] = {}
+    for c in certificates:
+        info = c.credit_info
+        total = totals.setdefault(
+            c.credit, BodyTotal(c.credit, info.get("body_short_name", c.credit), info.get("credit_type", ""))
+        )
+        if c.status == CertificateStatus.ISSUED:
+            total.hours += Decimal(info.get("hours", "0"))
+            total.certificates += 1
+    return CreditTranscript(start, end, body, certificates, sorted(totals.values(), key=lambda t: t.body_name.lower()))
+
+
+def ce_hours_between(
+    *, user, start: datetime.date, end: datetime.date, body: AccreditingBody | str | None = None
+) -> Decimal:
+    """Issued CE hours of completions from ``start`` to ``end`` inclusive,
+    for one body (instance or code) or all. For renewal checks by apps above."""
+    code = body.code if isinstance(body, AccreditingBody) else body
+    rows = _credit_certificates(user=user, start=start, end=end, body_code=code).filter(status=CertificateStatus.ISSUED)
+    return sum((Decimal(c.credit_info.get("hours", "0")) for c in rows.only("snapshot")), Decimal("0"))
+
+
+def bodies_for_transcript(*, user) -> list[AccreditingBody]:
+    codes = set(Certificate.objects.filter(user=user).exclude(credit="").values_list("credit", flat=True))
+    return list(AccreditingBody.objects.filter(code__in=codes).order_by("short_name"))
+
+
+@dataclass
+class ReadinessRow:
+    offering: CreditOffering
+    problems: list[str]
+
+    @property
+    def ready(self) -> bool:
+        return not self.problems
+
+
+def offering_readiness(*, today: datetime.date | None = None) -> list[ReadinessRow]:
+    """Each offering and what keeps it from awarding credit today."""
+    today = today or timezone.localdate()
+    provider_missing = provider_details_missing(provider_settings())
+    offerings = (
+        CreditOffering.objects.select_related("body", "course")
+        .prefetch_related("body__approvals")
+        .order_by("course__title", "body__short_name")
+    )
+    return [
+        ReadinessRow(
+            o,
+            rules.readiness_problems(
+                approvals=approval_periods(o.body.approvals.all()),
+                offering_statement=o.statement,
+                active=o.active,
+                provider_details_missing=provider_missing,
+                today=today,
+            ),
+        )
+        for o in offerings
+    ]
