@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from accounts.models import LearnerProfile
 from accreditation import rules, services
 from accreditation.models import CreditClaim
-from accounts.models import LearnerProfile
 from certificates.models import Certificate, CertificateStatus
 from certificates.pdf import format_date
 from certificates.services import certificate_issue, certificate_reissue, certificate_revoke

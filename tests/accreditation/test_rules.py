@@ -90,7 +90,10 @@ def test_readiness_lists_every_gap():
         "the approval statement is empty",
     ]
     assert problems(
-        [period(datetime.date(2025, 1, 1), None)], statement="", active=False, provider_missing=["the provider's address"]
+        [period(datetime.date(2025, 1, 1), None)],
+        statement="",
+        active=False,
+        provider_missing=["the provider's address"],
     ) == [
         "the offering is switched off",
         "the course's statement for this body is empty",

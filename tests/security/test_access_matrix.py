@@ -131,6 +131,13 @@ MATRIX = {
     "quiz_bank_import_confirm": Row("post", lambda w: [w.quiz.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 302, 302)),
     "quiz_bank_export": Row("get", lambda w: [w.quiz.pk, "gift"], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
     "certificate_manage": Row("get", lambda w: [w.certificate.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
+    # Claiming credit is keyed by course, and only the learner who completed it may.
+    "credit_claim": Row("get", lambda w: [w.completed_course.pk], (LOGIN, 200, 404, 404, 404)),
+    "credit_transcript": Row("get", None, (LOGIN, 200, 200, 200, 200)),
+    "credit_transcript_csv": Row("get", None, (LOGIN, 200, 200, 200, 200)),
+    "credit_transcript_pdf": Row("get", None, (LOGIN, 200, 200, 200, 200)),
+    # Approval numbers and board statements are the provider's: administrators only.
+    "credit_readiness": Row("get", None, (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200)),
 }
 
 # Wagtail's own admin: learners get none of it; editors get authoring, not
@@ -147,6 +154,10 @@ ADMIN_MATRIX = {
     "/admin/redirects/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
     "/admin/settings/certificates/certificatesettings/{site}/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
     "/admin/workflows/list/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
+    "/admin/snippets/accreditation/accreditingbody/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
+    "/admin/snippets/accreditation/providerapproval/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
+    "/admin/snippets/accreditation/creditoffering/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
+    "/admin/snippets/accreditation/creditoffering/add/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
 }
 
 
