@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import AccreditingBody
+from .models import AccreditingBody, CreditOffering
 
 MSG_PERIOD_ORDER = "The period must end on or after the day it starts."
 
@@ -30,10 +30,30 @@ class ClaimForm(forms.Form):
 
 class TranscriptFilterForm(forms.Form):
     body = forms.ModelChoiceField(
-        queryset=AccreditingBody.objects.all(), to_field_name="code", required=False, empty_label="All boards"
+        label="Board",
+        queryset=AccreditingBody.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label="All boards",
     )
     start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise forms.ValidationError(MSG_PERIOD_ORDER)
+        return data
+
+
+class AuditPackForm(forms.Form):
+    offering = forms.ModelChoiceField(queryset=None, label="Credit offering")
+    start = forms.DateField(label="Completions from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["offering"].queryset = CreditOffering.objects.select_related("body", "course")
 
     def clean(self):
         data = super().clean()

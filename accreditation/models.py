@@ -164,3 +164,53 @@ class CreditClaim(models.Model):
 
     def __str__(self):
         return f"{self.offering} · {self.hours} h"
+
+    # What the roster prints, from the certificate's frozen snapshot (the name
+    # as printed, not as the profile reads today).
+    @property
+    def learner_name(self) -> str:
+        return self.certificate.learner_name
+
+    @property
+    def course_title(self) -> str:
+        return self.certificate.course_title
+
+    @property
+    def completed_on(self):
+        return self.completion.completed_at.date()
+
+
+class AuditPack(models.Model):
+    """A requested audit pack (a ZIP for one offering and period), built by a
+    Celery task that reports its progress here."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        BUILDING = "building", "Building"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    offering = models.ForeignKey(CreditOffering, on_delete=models.PROTECT, related_name="audit_packs")
+    start = models.DateField(null=True, blank=True)
+    end = models.DateField(null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    # Stored like certificate PDFs: never served from the media URL, only
+    # through the permission-checked admin download view.
+    file = models.FileField(upload_to="audit-packs/%Y/%m/", blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__isnull=True) | Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                name="audit_pack_period_in_order",
+            )
+        ]
+
+    def __str__(self):
+        return f"Audit pack {self.pk} ({self.get_status_display()})"

@@ -83,6 +83,11 @@ class ApprovalPeriod:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
+def approval_periods(approvals) -> list[ApprovalPeriod]:
+    """Plain periods from approval rows (or anything with those attributes)."""
+    return [ApprovalPeriod(a.valid_from, a.valid_to, a.approval_number, a.statement) for a in approvals]
+
+
 def current_approval(approvals: list[ApprovalPeriod], day: datetime.date) -> ApprovalPeriod | None:
     """The approval in force on ``day`` (the latest-starting one if several)."""
     covering = [a for a in approvals if a.covers(day)]

@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from certificates.models import CURRENT_STATUSES, Certificate, CertificateStatus, provider_details_missing
 from certificates.services import provider_settings
-from courses.models import CourseCompletion
+from courses.models import CourseCompletion, EvaluationResponse
+from quizzes.models import Attempt, AttemptStatus
 
 from . import rules
-from .models import AccreditingBody, CreditOffering, ProviderApproval
-from .services import approval_periods
+from .audit_pack import AuditPackData, EvaluationItem
+from .models import AccreditingBody, AuditPack, CreditClaim, CreditOffering, ProviderApproval
 
 
 @dataclass
@@ -50,7 +51,7 @@ def claim_options(*, user, course_id: int, today: datetime.date | None = None) -
     }
     choices = []
     for offering in offerings:
-        periods = approval_periods(offering.body.approvals.all())
+        periods = rules.approval_periods(offering.body.approvals.all())
         certificate = current.get(offering.body.code)
         if certificate is not None:
             choices.append(OfferingChoice(offering, False, "Already claimed", certificate))
@@ -81,6 +82,10 @@ class BodyTotal:
     credit_type: str
     hours: Decimal = Decimal("0")
     certificates: int = 0
+
+    @property
+    def hours_text(self) -> str:
+        return rules.format_hours(self.hours)
 
 
 @dataclass
@@ -165,7 +170,7 @@ def offering_readiness(*, today: datetime.date | None = None) -> list[ReadinessR
         ReadinessRow(
             o,
             rules.readiness_problems(
-                approvals=approval_periods(o.body.approvals.all()),
+                approvals=rules.approval_periods(o.body.approvals.all()),
                 offering_statement=o.statement,
                 active=o.active,
                 provider_details_missing=provider_missing,
@@ -174,3 +179,106 @@ def offering_readiness(*, today: datetime.date | None = None) -> list[ReadinessR
         )
         for o in offerings
     ]
+
+
+def roster_claims():
+    """Claims for the provider's roster, newest completion first (the admin
+    report filters them by offering and period)."""
+    return CreditClaim.objects.select_related(
+        "certificate", "completion", "offering__body", "offering__course", "approval"
+    ).order_by("-completion__completed_at", "pk")
+
+
+def _in_period(qs, field_name, start, end):
+    if start:
+        qs = qs.filter(**{f"{field_name}__date__gte": start})
+    if end:
+        qs = qs.filter(**{f"{field_name}__date__lte": end})
+    return qs
+
+
+def _course_record(course) -> dict:
+    """The course as learners saw it: its published version and what the
+    CE disclosures said."""
+    planners = [dict(block.value) for block in course.planners]
+    return {
+        "title": course.title,
+        "url": course.full_url,
+        "version": {
+            "revision_id": course.live_revision_id,
+            "last_published_at": course.last_published_at,
+        },
+        "ce_hours": str(course.ce_hours),
+        "hours_method": course.hours_method,
+        "format": course.format,
+        "instructional_level": course.instructional_level,
+        "target_audience": course.target_audience,
+        "release_date": course.release_date,
+        "next_review_date": course.next_review_date,
+        "objectives": [{"key": o.key, "text": o.text} for o in course.objectives.all()],
+        "disclosures": {
+            "planners": planners,
+            "commercial_support": course.commercial_support,
+            "disclosure": course.disclosure,
+            "evidence_limits": course.evidence_limits,
+            "accommodations": course.accommodations,
+            "grievance": course.grievance,
+        },
+    }
+
+
+def audit_pack_data(*, pack: AuditPack, now: datetime.datetime) -> AuditPackData:
+    """Everything the audit pack holds for its offering and period (completions,
+    evaluations and exam attempts dated within it)."""
+    offering, course = pack.offering, pack.offering.course
+    claims = _in_period(roster_claims().filter(offering=offering), "completion__completed_at", pack.start, pack.end)
+    roster = [
+        {
+            "name": c.learner_name,
+            "license_number": c.license_number,
+            "license_jurisdiction": c.license_jurisdiction,
+            "course": c.course_title,
+            "body": offering.body.short_name,
+            "credit_type": offering.printed_credit_type,
+            "hours": str(c.hours),
+            "completed": c.completed_on.isoformat(),
+            "approval_number": c.approval.approval_number,
+            "certificate_code": c.certificate.code,
+            "certificate_status": c.certificate.status,
+            "claimed_at": c.claimed_at.isoformat(timespec="seconds"),
+        }
+        for c in claims
+    ]
+    answers = _in_period(EvaluationResponse.objects.filter(course=course), "submitted_at", pack.start, pack.end)
+    attempts = _in_period(
+        Attempt.objects.filter(quiz__course=course, status=AttemptStatus.GRADED), "submitted_at", pack.start, pack.end
+    )
+    approvals = [
+        {
+            "approval_number": a.approval_number,
+            "statement": a.statement,
+            "valid_from": a.valid_from,
+            "valid_to": a.valid_to,
+            "retention_years": a.retention_years,
+        }
+        for a in offering.body.approvals.order_by("valid_from")
+    ]
+    return AuditPackData(
+        generated_at=now,
+        start=pack.start,
+        end=pack.end,
+        offering={
+            "body": offering.body.name,
+            "credit_type": offering.printed_credit_type,
+            "max_hours": str(offering.max_hours),
+            "statement": offering.statement,
+            "requires_evaluation": offering.requires_evaluation,
+            "pass_mark_percent": offering.pass_mark_percent,
+        },
+        approval=approvals,
+        course=_course_record(course),
+        roster=roster,
+        evaluation_items=[EvaluationItem(q.key, q.text, q.kind) for q in course.evaluation_questions.all()],
+        evaluation_answers=list(answers.values_list("answers", flat=True)),
+        exam_scores=list(attempts.values_list("score", "passed")),
+    )

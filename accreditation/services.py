@@ -8,9 +8,11 @@ claims exactly as for the certificate of completion."""
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -24,7 +26,10 @@ from courses.models import CourseCompletion, EvaluationResponse
 from quizzes.models import Attempt, AttemptStatus
 
 from . import rules
-from .models import AccreditingBody, CreditClaim, CreditOffering, ProviderApproval
+from .audit_pack import build_audit_pack
+from .models import AccreditingBody, AuditPack, CreditClaim, CreditOffering, ProviderApproval
+from .queue import enqueue_audit_pack
+from .selectors import audit_pack_data
 
 MSG_NOT_COMPLETED = "You can claim credit for a course once you have completed it."
 MSG_NOT_OFFERED = "This course does not offer that credit. Choose one of the credits listed."
@@ -98,10 +103,6 @@ def accrediting_bodies_ensure() -> list[AccreditingBody]:
         )
         bodies.append(body)
     return bodies
-
-
-def approval_periods(approvals) -> list[rules.ApprovalPeriod]:
-    return [rules.ApprovalPeriod(a.valid_from, a.valid_to, a.approval_number, a.statement) for a in approvals]
 
 
 def _approval_for(*, body: AccreditingBody, completed_on: datetime.date, today: datetime.date) -> ProviderApproval:
@@ -229,3 +230,61 @@ def credit_claim(
             license_jurisdiction=jurisdiction,
             claimed_at=now,
         )
+
+
+logger = logging.getLogger(__name__)
+
+MSG_PACK_PERIOD = "The period must end on or after the day it starts."
+
+
+def audit_pack_request(
+    *, offering: CreditOffering, start: datetime.date | None, end: datetime.date | None, actor
+) -> AuditPack:
+    """Record the request; the task that builds it is enqueued on commit."""
+    if start and end and end < start:
+        raise InvalidInput(MSG_PACK_PERIOD)
+    pack = AuditPack.objects.create(offering=offering, start=start, end=end, requested_by=actor)
+    transaction.on_commit(lambda: enqueue_audit_pack(pack.pk))
+    return pack
+
+
+def _set_progress(pack_id: int, percent: int) -> None:
+    # Its own autocommitted update, so the admin's page sees it while the
+    # build runs (a transaction around the build would hide it until the end).
+    AuditPack.objects.filter(pk=pack_id, status=AuditPack.Status.BUILDING).update(progress=percent)
+
+
+def audit_pack_build(*, pack_id: int, now: datetime.datetime | None = None) -> AuditPack:
+    """Build and store the ZIP. Idempotent: a pack already ready is left as
+    it is; two runs at once both build, and the second to finish keeps the
+    first's file."""
+    with transaction.atomic():
+        pack = AuditPack.objects.select_for_update().get(pk=pack_id)
+        if pack.status == AuditPack.Status.READY:
+            return pack
+        pack.status = AuditPack.Status.BUILDING
+        pack.progress = 5
+        pack.save(update_fields=["status", "progress"])
+    pack = AuditPack.objects.select_related("offering__body", "offering__course").get(pk=pack_id)
+    data = audit_pack_data(pack=pack, now=now or timezone.now())
+    _set_progress(pack_id, 10)
+    content = build_audit_pack(data, progress=lambda percent: _set_progress(pack_id, percent))
+    with transaction.atomic():
+        pack = AuditPack.objects.select_for_update().get(pk=pack_id)
+        if pack.status == AuditPack.Status.READY:
+            return pack
+        pack.file.save(f"audit-pack-{pack.pk}.zip", ContentFile(content), save=False)
+        pack.status = AuditPack.Status.READY
+        pack.progress = 100
+        pack.error = ""
+        pack.finished_at = timezone.now()
+        pack.save(update_fields=["file", "status", "progress", "error", "finished_at"])
+    return pack
+
+
+def audit_pack_record_failure(*, pack_id: int, error: Exception) -> None:
+    message = f"{type(error).__name__}: {error}"[:300]
+    AuditPack.objects.filter(pk=pack_id).exclude(status=AuditPack.Status.READY).update(
+        status=AuditPack.Status.FAILED, error=message
+    )
+    logger.error("audit pack %s: build failed (%s)", pack_id, type(error).__name__)

@@ -21,8 +21,9 @@ MARGIN = 48
 INK = Color(0.13, 0.13, 0.15)
 GREY = Color(0.36, 0.37, 0.40)
 NAVY = Color(0.118, 0.216, 0.345)
-# Column left edges and widths: completed, course, board and credit, hours, status and code.
-COLUMNS = ((MARGIN, 62), (MARGIN + 66, 170), (MARGIN + 240, 150), (MARGIN + 394, 36), (MARGIN + 434, 82))
+# Column left edges and widths (points; the text block is 516 wide): completed,
+# course, board and credit, hours, status and code.
+COLUMNS = ((MARGIN, 58), (MARGIN + 62, 168), (MARGIN + 234, 140), (MARGIN + 378, 34), (MARGIN + 416, 100))
 HEADINGS = ("Completed", "Course", "Board and credit", "Hours", "Status and code")
 
 
@@ -88,7 +89,7 @@ def render_transcript(data: TranscriptPrint) -> bytes:
         y -= 14
     for row in data.rows:
         cells = (
-            [format_date(row.completed)],
+            [f"{row.completed.day} {row.completed:%b %Y}"],
             wrap(clean(row.course_title), SANS, 8.5, COLUMNS[1][1]),
             wrap(f"{clean(row.board)}: {clean(row.credit_type)}", SANS, 8.5, COLUMNS[2][1]),
             [clean(row.hours)],

@@ -4,7 +4,13 @@ from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .admin_views import ReadinessReportView
+from .admin_views import (
+    AuditPackIndexView,
+    AuditPackStatusView,
+    ReadinessReportView,
+    RosterReportView,
+    audit_pack_download,
+)
 from .models import AccreditingBody, CreditOffering, ProviderApproval
 
 
@@ -50,7 +56,16 @@ register_snippet(CECreditGroup)
 
 @hooks.register("register_admin_urls")
 def accreditation_admin_urls():
-    return [path("ce-credit/readiness/", ReadinessReportView.as_view(), name="credit_readiness")]
+    return [
+        path("ce-credit/readiness/", ReadinessReportView.as_view(), name="credit_readiness"),
+        path("ce-credit/roster/", RosterReportView.as_view(), name="credit_roster"),
+        path(
+            "ce-credit/roster/results/", RosterReportView.as_view(results_only=True), name="credit_roster_results"
+        ),
+        path("ce-credit/audit-packs/", AuditPackIndexView.as_view(), name="credit_audit_packs"),
+        path("ce-credit/audit-packs/<id:pk>/", AuditPackStatusView.as_view(), name="credit_audit_pack"),
+        path("ce-credit/audit-packs/<id:pk>/download/", audit_pack_download, name="credit_audit_pack_download"),
+    ]
 
 
 class ReadinessMenuItem(MenuItem):
@@ -61,3 +76,13 @@ class ReadinessMenuItem(MenuItem):
 @hooks.register("register_reports_menu_item")
 def readiness_menu_item():
     return ReadinessMenuItem("CE credit readiness", reverse("credit_readiness"), icon_name="tasks", order=710)
+
+
+@hooks.register("register_reports_menu_item")
+def roster_menu_item():
+    return ReadinessMenuItem("CE credit roster", reverse("credit_roster"), icon_name="list-ul", order=711)
+
+
+@hooks.register("register_reports_menu_item")
+def audit_pack_menu_item():
+    return ReadinessMenuItem("CE audit packs", reverse("credit_audit_packs"), icon_name="download", order=712)

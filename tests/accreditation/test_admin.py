@@ -105,3 +105,47 @@ def test_an_approval_ending_before_it_starts_is_refused_by_the_form(admin_client
     )
     assert response.status_code == 200  # the form again, with the error
     assert not ProviderApproval.objects.exists()
+
+
+def test_roster_csv_matches_the_claims(admin_client, media_root):
+    import csv
+    import io
+
+    from accreditation.services import credit_claim
+    from tests.factories import complete_course, learner
+
+    ready_provider()
+    course = make_course(modules=1, lessons=1, questions=1, final_questions=1, title="Roster course")
+    approval("apa")
+    approval("accme-ama")
+    apa, ama = offering(course, "apa"), offering(course, "accme-ama")
+    made = []
+    for i, (off, hours) in enumerate(((apa, "1.5"), (apa, "2"), (ama, "0.75"))):
+        user = learner(email=f"roster{i}@example.org", legal_name=f"Roster Learner {i}")
+        complete_course(user, course)
+        made.append(
+            credit_claim(
+                user=user,
+                course_id=course.pk,
+                offering_id=off.pk,
+                hours=hours,
+                license_number=f"=LIC-{i}",
+                license_jurisdiction="Ohio",
+                attested=True,
+            )
+        )
+    response = admin_client.get(reverse("credit_roster"), {"offering": apa.pk, "export": "csv"})
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    got = sorted((r["Name"], r["License number"], r["Hours"], r["Body"], r["Certificate code"]) for r in rows)
+    want = sorted(
+        (c.certificate.learner_name, f"'={c.license_number[1:]}", str(c.hours), "APA", c.certificate.code)
+        for c in made[:2]
+    )
+    assert got == want
+    html = admin_client.get(reverse("credit_roster"), {"offering": ama.pk}).content.decode()
+    assert "Roster Learner 2" in html and "Roster Learner 0" not in html
+    today = timezone.localdate()
+    later = {"completed_from": (today + datetime.timedelta(days=1)).isoformat(), "offering": apa.pk}
+    assert "Roster Learner 0" not in admin_client.get(reverse("credit_roster"), later).content.decode()

@@ -97,7 +97,7 @@ def test_the_page_shows_totals_and_statuses(history, client):
     response = client.get(reverse("credit_transcript"), {"start": "2025-01-01", "end": "2026-12-31"})
     body_html = response.content.decode()
     assert response.status_code == 200
-    assert "<strong>APA</strong>: 2 CE credits" in body_html
+    assert "<strong>APA</strong>: 2.0 CE credits" in body_html
     assert "Revoked" in body_html and "Being prepared" in body_html
     assert claims[(2024, "apa")].code not in body_html
 
