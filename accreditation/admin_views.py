@@ -27,13 +27,14 @@ class ReadinessReportView(ReportView):
     permission_policy = ModelPermissionPolicy(CreditOffering)
     permission_required = "view"
     paginate_by = 100
-    list_export = ["course", "body", "max_hours", "status", "missing"]
+    list_export = ["course", "body", "max_hours", "status", "missing", "retention_years"]
     export_headings = {
         "course": "Course",
         "body": "Body",
         "max_hours": "Maximum hours",
         "status": "Status",
         "missing": "What is missing",
+        "retention_years": "Course records kept (years)",
     }
 
     def get_filename(self):
@@ -50,6 +51,7 @@ class ReadinessReportView(ReportView):
                 "status": "Ready" if row.ready else "Not ready",
                 "missing": "; ".join(row.problems),
                 "problems": row.problems,
+                "retention_years": row.retention_years,
             }
             for row in offering_readiness()
         ]

@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Max, Prefetch
 from django.utils import timezone
 
 from certificates.models import CURRENT_STATUSES, Certificate, CertificateStatus, provider_details_missing
@@ -147,10 +147,20 @@ def bodies_for_transcript(*, user) -> list[AccreditingBody]:
     return list(AccreditingBody.objects.filter(code__in=codes).order_by("short_name"))
 
 
+def course_retention_years(*, course_id: int) -> int | None:
+    """How long a course's CE records are kept: the longest record-retention
+    period of any approval by a body the course offers credit for (one
+    completion and evaluation underlie every credit of the course)."""
+    return ProviderApproval.objects.filter(body__offerings__course_id=course_id).aggregate(
+        years=Max("retention_years")
+    )["years"]
+
+
 @dataclass
 class ReadinessRow:
     offering: CreditOffering
     problems: list[str]
+    retention_years: int | None = None
 
     @property
     def ready(self) -> bool:
@@ -161,11 +171,15 @@ def offering_readiness(*, today: datetime.date | None = None) -> list[ReadinessR
     """Each offering and what keeps it from awarding credit today."""
     today = today or timezone.localdate()
     provider_missing = provider_details_missing(provider_settings())
-    offerings = (
+    offerings = list(
         CreditOffering.objects.select_related("body", "course")
         .prefetch_related("body__approvals")
         .order_by("course__title", "body__short_name")
     )
+    retention: dict[int, int] = {}
+    for o in offerings:
+        years = max((a.retention_years for a in o.body.approvals.all()), default=0)
+        retention[o.course_id] = max(retention.get(o.course_id, 0), years)
     return [
         ReadinessRow(
             o,
@@ -176,6 +190,7 @@ def offering_readiness(*, today: datetime.date | None = None) -> list[ReadinessR
                 provider_details_missing=provider_missing,
                 today=today,
             ),
+            retention[o.course_id] or None,
         )
         for o in offerings
     ]

@@ -59,9 +59,7 @@ def accreditation_admin_urls():
     return [
         path("ce-credit/readiness/", ReadinessReportView.as_view(), name="credit_readiness"),
         path("ce-credit/roster/", RosterReportView.as_view(), name="credit_roster"),
-        path(
-            "ce-credit/roster/results/", RosterReportView.as_view(results_only=True), name="credit_roster_results"
-        ),
+        path("ce-credit/roster/results/", RosterReportView.as_view(results_only=True), name="credit_roster_results"),
         path("ce-credit/audit-packs/", AuditPackIndexView.as_view(), name="credit_audit_packs"),
         path("ce-credit/audit-packs/<id:pk>/", AuditPackStatusView.as_view(), name="credit_audit_pack"),
         path("ce-credit/audit-packs/<id:pk>/download/", audit_pack_download, name="credit_audit_pack_download"),

@@ -149,3 +149,20 @@ def test_roster_csv_matches_the_claims(admin_client, media_root):
     today = timezone.localdate()
     later = {"completed_from": (today + datetime.timedelta(days=1)).isoformat(), "offering": apa.pk}
     assert "Roster Learner 0" not in admin_client.get(reverse("credit_roster"), later).content.decode()
+
+
+def test_course_records_are_kept_for_the_longest_approval_period(admin_client, media_root):
+    from accreditation.selectors import course_retention_years
+
+    ready_provider()
+    course = make_course(modules=1, lessons=1, questions=1, final_questions=1)
+    other = make_course(modules=1, lessons=1, questions=1, final_questions=1)
+    approval("apa", retention_years=5)
+    approval("accme-ama", retention_years=6)
+    approval("nbcc", retention_years=9)  # the course has no NBCC offering: it does not count
+    offering(course, "apa")
+    offering(course, "accme-ama")
+    assert course_retention_years(course_id=course.pk) == 6
+    assert course_retention_years(course_id=other.pk) is None
+    html = admin_client.get(reverse("credit_readiness")).content.decode()
+    assert "6 years" in html and "9 years" not in html
