@@ -297,3 +297,22 @@ def audit_pack_data(*, pack: AuditPack, now: datetime.datetime) -> AuditPackData
         evaluation_answers=list(answers.values_list("answers", flat=True)),
         exam_scores=list(attempts.values_list("score", "passed")),
     )
+
+
+def export_credit_claims(user) -> list[dict]:
+    """The learner's claims for their data export (registered in AccreditationConfig.ready)."""
+    return [
+        {
+            "course": c.certificate.course_title,
+            "body": c.offering.body.short_name,
+            "credit_type": c.offering.printed_credit_type,
+            "hours": str(c.hours),
+            "license_number": c.license_number,
+            "license_jurisdiction": c.license_jurisdiction,
+            "claimed_at": c.claimed_at.isoformat(),
+            "certificate_code": c.certificate.code,
+        }
+        for c in CreditClaim.objects.filter(user=user)
+        .select_related("certificate", "offering__body")
+        .order_by("claimed_at")
+    ]

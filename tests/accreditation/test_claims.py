@@ -303,3 +303,12 @@ def test_a_learner_without_profile_sees_404_not_500(client, db):
     user = UserFactory()
     client.force_login(user)
     assert client.get(reverse("credit_claim", args=[1])).status_code == 404
+
+
+def test_the_learners_data_export_includes_their_claims(page):
+    client, user, course, off = page
+    post(client, course, off)
+    export = client.get(reverse("data_export")).json()
+    (row,) = export["credit_claims"]
+    assert row["body"] == "APA" and row["hours"] == "1.50" and row["license_number"] == "LIC-1"
+    assert row["certificate_code"] == CreditClaim.objects.get().certificate.code
