@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Max, Prefetch
+from django.db.models import Exists, Max, OuterRef, Prefetch
 from django.utils import timezone
 
 from certificates.models import CURRENT_STATUSES, Certificate, CertificateStatus, provider_details_missing
@@ -316,3 +316,13 @@ def export_credit_claims(user) -> list[dict]:
         .select_related("certificate", "offering__body")
         .order_by("claimed_at")
     ]
+
+
+def enrolment_credit_annotations(user) -> dict:
+    return {
+        "credit_offered": Exists(CreditOffering.objects.filter(course_id=OuterRef("course_id"), active=True)),
+    }
+
+
+def enrolment_credit_offered(row) -> bool:
+    return bool(row.credit_offered)

@@ -312,3 +312,14 @@ def test_the_learners_data_export_includes_their_claims(page):
     (row,) = export["credit_claims"]
     assert row["body"] == "APA" and row["hours"] == "1.50" and row["license_number"] == "LIC-1"
     assert row["certificate_code"] == CreditClaim.objects.get().certificate.code
+
+
+def test_the_dashboard_links_to_the_claim_only_where_credit_is_offered(completed, client):
+    user, course = completed
+    Certificate.objects.filter(user=user, course=course).update(status=CertificateStatus.ISSUED)
+    client.force_login(user)
+    link = reverse("credit_claim", args=[course.pk])
+    assert link not in client.get(reverse("dashboard")).content.decode()
+    offering(course, "apa")
+    assert link in client.get(reverse("dashboard")).content.decode()
+    assert link in client.get(course.url).content.decode()
