@@ -29,6 +29,11 @@ class Certificate(models.Model):
     course = models.ForeignKey("courses.CoursePage", on_delete=models.PROTECT, related_name="certificates")
     code = models.CharField(max_length=20, unique=True, default=generate_code, editable=False)
     status = models.CharField(max_length=20, choices=CertificateStatus.choices, default=CertificateStatus.PENDING)
+    # Which credit this certificate awards: "" for the certificate of
+    # completion every completion earns; an accrediting body's code (set by
+    # the accreditation app above, passed down as plain text so this app
+    # never imports it) for a credit claimed against that body.
+    credit = models.CharField(max_length=40, blank=True, default="", editable=False)
     snapshot = models.JSONField(help_text="What is printed: name, course, hours, format, statement, signatory.")
     completed_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -45,9 +50,9 @@ class Certificate(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "course"],
+                fields=["user", "course", "credit"],
                 condition=Q(status__in=["pending", "issued"]),
-                name="one_current_certificate_per_course",
+                name="one_current_certificate_per_course_credit",
             )
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="certificate_status_created")]
@@ -69,6 +74,11 @@ class Certificate(models.Model):
     @property
     def ce_hours(self):
         return self.snapshot.get("ce_hours", "")
+
+    @property
+    def credit_info(self):
+        """The board credit this certificate prints, or {} for a certificate of completion."""
+        return self.snapshot.get("credit") or {}
 
 
 class CertificateEvent(models.Model):

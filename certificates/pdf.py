@@ -48,7 +48,7 @@ from reportlab.pdfgen import canvas as rl_canvas
 
 from core import printfonts
 
-__all__ = ["CertificatePrint", "render_certificate", "format_date"]
+__all__ = ["CertificatePrint", "render_certificate", "format_date", "draw_text_left", "wrap", "clean", "register_fonts"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,14 @@ class CertificatePrint:
     verify_url: str  # e.g. "https://example.org/verify/7KQ2M-X9D4R-T3HVA/"
     signature_image: bytes | None = None  # PNG or JPEG bytes, optional
     logo_image: bytes | None = None  # PNG or JPEG bytes, optional
+    # Board credit (all empty on a certificate of completion): one layout,
+    # whose content comes from the body's data, never a layout per body.
+    credit_type: str = ""  # e.g. "AMA PRA Category 1 Credits\u2122"; replaces "CE contact hours"
+    license_number: str = ""
+    license_jurisdiction: str = ""
+    provider_address: str = ""
+    approval_line: str = ""  # e.g. "APA approved sponsor \u00b7 Approval no. 1234"
+    credit_statement: str = ""  # the offering's statement, printed after the approval's
 
 
 # --------------------------------------------------------------------------
@@ -427,15 +435,30 @@ def draw_qr(c, url: str, right: float, bottom: float, size: float = QR_SIZE) -> 
 
 def _draw_line(c, line: str, style: str, size: float, color: Color, cx: float, y: float) -> None:
     """Draw one line centred on ``cx``: runs of fallback fonts, shaped, in visual order."""
+    _draw_aligned(c, line, style, size, color, cx, y, centred=True)
+
+
+def draw_text_left(c, line: str, style: str, size: float, color: Color, x: float, y: float) -> None:
+    """Draw one line starting at ``x``, in any script (for other documents,
+    such as the credit transcript, that share these fonts)."""
+    c.setFont(style, size)
+    c.setFillColor(color)
+    _draw_aligned(c, line, style, size, color, x, y, centred=False)
+
+
+def _draw_aligned(c, line: str, style: str, size: float, color: Color, x: float, y: float, *, centred: bool) -> None:
     runs = printfonts.layout_line(line, style)
     if len(runs) == 1 and not runs[0].shaped:  # the primary font alone, unshaped: the plain path
-        c.drawCentredString(cx, y, line)
+        if centred:
+            c.drawCentredString(x, y, line)
+        else:
+            c.drawString(x, y, line)
         return
     # One text object for the whole line, so extractors read it as one line.
     c.saveState()
     c.setStrokeColor(color)  # for a synthetic bold
     c.setLineWidth(size * SYNTHETIC_BOLD_STROKE)
-    t = c.beginText(cx - printfonts.line_width(line, style, size) / 2, y)
+    t = c.beginText(x - printfonts.line_width(line, style, size) / 2 if centred else x, y)
     for run in runs:
         t.setFont(run.font, size)
         bold = printfonts.synthetic_bold(style, run.font)
@@ -536,6 +559,19 @@ def _render(data: CertificatePrint) -> bytes:
     code = clean(data.code)
     verify_url = clean(data.verify_url)
     date_text = format_date(data.completion_date)
+    credit_type = clean(data.credit_type)
+    license_text = "  \u00b7  ".join(
+        part
+        for part in (
+            f"License {clean(data.license_number)}" if clean(data.license_number) else "",
+            clean(data.license_jurisdiction),
+        )
+        if part
+    )
+    address = clean(data.provider_address)
+    approval_line = clean(data.approval_line)
+    credit_statement = clean(data.credit_statement, MAX_STATEMENT_CHARS)
+    statement = " ".join(part for part in (statement, credit_statement) if part)
 
     buf = io.BytesIO()
     c = rl_canvas.Canvas(
@@ -562,23 +598,34 @@ def _render(data: CertificatePrint) -> bytes:
     if logo is not None:
         stack.append(("logo", logo, 10))
     if provider:
-        stack.append(("block", fit(provider, SANS_BOLD, 13, 9, TEXT_W, 34, NAVY), 14))
+        stack.append(("block", fit(provider, SANS_BOLD, 13, 9, TEXT_W, 34, NAVY), 4 if address else 14))
+    if address:
+        stack.append(("block", fit(address, SANS, 8, 6, TEXT_W, 20, GREY), 12))
     stack.append(("block", _line_block("Certificate of Completion", SERIF_BOLD, 32, NAVY), 10))
     stack.append(("ornament", None, 16))
     stack.append(("block", _line_block("This certifies that", SERIF, 13, GREY), 8))
-    stack.append(("block", fit(legal_name, SERIF_BOLD, 30, 14, TEXT_W, 62, INK, leading=1.15), 10))
+    stack.append(
+        ("block", fit(legal_name, SERIF_BOLD, 30, 14, TEXT_W, 62, INK, leading=1.15), 4 if license_text else 10)
+    )
+    if license_text:
+        stack.append(("block", fit(license_text, SANS, 9.5, 7, TEXT_W, 24, GREY), 10))
     stack.append(("block", _line_block("has completed", SERIF, 13, GREY), 8))
     stack.append(("block", fit(course_title, SERIF_BOLD, 19, 11, TEXT_W, 62, NAVY, leading=1.2), 14))
 
     details = [f"Completed {date_text}"]
     if hours:
-        details.append(f"{hours} CE contact hours")
+        details.append(f"{hours} {credit_type}" if credit_type else f"{hours} CE contact hours")
     if fmt:
         details.append(fmt)
     detail_text = "  \u00b7  ".join(details)
     stack.append(("block", fit(detail_text, SANS, 10.5, 7, TEXT_W, 28, INK), 10))
+    if approval_line:
+        stack.append(("block", fit(approval_line, SANS_BOLD, 8.5, 6, SMALL_W, 22, INK), 4))
     if statement:
-        stack.append(("block", fit(statement, SANS, 8, 5.5, SMALL_W, 40, GREY, leading=1.3), 0))
+        # A board's statement is long (ACCME's accreditation and designation
+        # wording together run to five lines): it gets more room, not less text.
+        box_h = 58 if credit_statement else 40
+        stack.append(("block", fit(statement, SANS, 8, 5.5, SMALL_W, box_h, GREY, leading=1.3), 0))
 
     heights = {"logo": LOGO_BOX[1], "ornament": 8}
     content = sum(payload.height if kind == "block" else heights[kind] for kind, payload, _ in stack)
@@ -586,8 +633,10 @@ def _render(data: CertificatePrint) -> bytes:
     top_limit = PAGE_H - MARGIN_INNER - 26
     bottom_limit = STACK_BOTTOM
     avail = top_limit - bottom_limit
-    # Spread spare room over the gaps (up to 1.7x), then centre what is left.
-    spread = min(1.7, max(1.0, (avail - content) / gaps)) if gaps else 1.0
+    # Spread spare room over the gaps (up to 1.7x), then centre what is left;
+    # a full board certificate closes the gaps (to 0.4x) rather than run
+    # into the signature block.
+    spread = min(1.7, max(0.4, (avail - content) / gaps)) if gaps else 1.0
     total = content + gaps * spread
     y = top_limit - max(0.0, (avail - total) / 2)
 

@@ -46,11 +46,15 @@ def transcript(*, user):
             "issued_at",
             "revoked_at",
             "course_id",
+            "credit",
             "replaced_by__code",
             "replaced_by__status",
         )
     )
-    total = sum(float(c.ce_hours or 0) for c in certificates if c.status == CertificateStatus.ISSUED)
+    # Board-credit certificates restate hours of the same completion for
+    # another board; counting them here would count one course twice. Their
+    # totals are per body, on the credit transcript.
+    total = sum(float(c.ce_hours or 0) for c in certificates if c.status == CertificateStatus.ISSUED and not c.credit)
     # Time on lessons by the server's clock, beside the hours claimed, so a
     # learner (and later an auditor) can see the two side by side.
     minutes = lesson_minutes_by_course(user=user, course_ids={c.course_id for c in certificates})
@@ -62,7 +66,10 @@ def transcript(*, user):
 def certificate_status(*, user, course_id):
     return (
         Certificate.objects.filter(
-            user=user, course_id=course_id, status__in=[CertificateStatus.PENDING, CertificateStatus.ISSUED]
+            user=user,
+            course_id=course_id,
+            credit="",
+            status__in=[CertificateStatus.PENDING, CertificateStatus.ISSUED],
         )
         .only("id", "code", "status")
         .first()
@@ -88,7 +95,9 @@ def enrolment_certificate_annotations(*, user):
     its status, as subqueries inside courses' one enrolment query (see
     courses/hooks.py): after a revoke the pages must say so rather than fall
     back to "complete"; after a reissue the newest is the replacement."""
-    newest = Certificate.objects.filter(user=user, course=OuterRef("course_id")).order_by("-created_at", "-pk")
+    newest = Certificate.objects.filter(user=user, course=OuterRef("course_id"), credit="").order_by(
+        "-created_at", "-pk"
+    )
     return {
         "certificate_code": Subquery(newest.values("code")[:1]),
         "certificate_status": Subquery(newest.values("status")[:1]),

@@ -33,15 +33,20 @@ def verification_url(*, code: str) -> str:
     return settings.SITE_URL + reverse("certificate_verify", kwargs={"code": code})
 
 
-def _provider_settings():
+def provider_settings():
     site = Site.objects.filter(is_default_site=True).first()
     return CertificateSettings.for_site(site) if site else CertificateSettings()
 
 
-def build_snapshot(*, user, course):
-    """Freeze what the certificate prints; later edits never change it."""
-    provider = _provider_settings()
-    return {
+def build_snapshot(*, user, course, credit: dict | None = None) -> dict:
+    """Freeze what the certificate prints; later edits never change it.
+
+    ``credit`` is what a board-credit certificate prints beyond the
+    certificate of completion (body, credit type, hours claimed, approval
+    number and statements, the learner's license): plain data handed down
+    by the app that owns credit claims, so the layout needs no copy per body."""
+    provider = provider_settings()
+    snapshot = {
         "legal_name": user.profile.legal_name,
         "course_title": course.title,
         "ce_hours": str(course.ce_hours),
@@ -53,6 +58,14 @@ def build_snapshot(*, user, course):
         "signature_image_id": provider.signature_image_id,
         "logo_image_id": provider.logo_id,
     }
+    if credit:
+        snapshot["credit"] = dict(credit)
+        # The hours a board counts are the hours claimed, not the course's.
+        snapshot["ce_hours"] = str(credit["hours"])
+        snapshot["provider_address"] = provider.provider_address
+        # The body's statement verbatim, never the course's free text.
+        snapshot["accreditation_statement"] = credit.get("approval_statement", "")
+    return snapshot
 
 
 def certificate_for_completion(*, completion) -> Certificate:
@@ -61,13 +74,17 @@ def certificate_for_completion(*, completion) -> Certificate:
     return certificate_request(user=completion.user, course=completion.course, completed_at=completion.completed_at)
 
 
-def certificate_request(*, user, course, completed_at, actor=None, replaces=None, note="") -> Certificate:
+def certificate_request(
+    *, user, course, completed_at, actor=None, replaces=None, note="", credit_key: str = "", credit: dict | None = None
+) -> Certificate:
     """Create the pending row inside the caller's transaction; the task is
-    enqueued only after that transaction commits."""
+    enqueued only after that transaction commits. ``credit_key`` and
+    ``credit`` make it a board-credit certificate (see build_snapshot)."""
     certificate = Certificate.objects.create(
         user=user,
         course=course,
-        snapshot=build_snapshot(user=user, course=course),
+        credit=credit_key,
+        snapshot=build_snapshot(user=user, course=course, credit=credit),
         completed_at=completed_at,
         replaces=replaces,
     )
@@ -93,6 +110,7 @@ def _image_bytes(image_id):
 
 def print_data(*, certificate: Certificate) -> CertificatePrint:
     s = certificate.snapshot
+    credit = s.get("credit") or {}
     completed = certificate.completed_at
     return CertificatePrint(
         legal_name=s["legal_name"],
@@ -110,6 +128,12 @@ def print_data(*, certificate: Certificate) -> CertificatePrint:
         verify_url=verification_url(code=certificate.code),
         signature_image=_image_bytes(s.get("signature_image_id")),
         logo_image=_image_bytes(s.get("logo_image_id")),
+        credit_type=credit.get("credit_type", ""),
+        license_number=credit.get("license_number", ""),
+        license_jurisdiction=credit.get("license_jurisdiction", ""),
+        provider_address=s.get("provider_address", ""),
+        approval_line=credit.get("approval_line", ""),
+        credit_statement=credit.get("offering_statement", ""),
     )
 
 
@@ -296,8 +320,17 @@ def certificate_reissue(*, certificate, actor, note=""):
             raise CertificateError("This certificate has already been reissued.")
         old.status = CertificateStatus.SUPERSEDED
         old.save(update_fields=["status"])
+        # A board-credit certificate stays one: same body, same hours and
+        # license as claimed; only the profile's details (the name) are fresh.
         new = certificate_request(
-            user=old.user, course=old.course, completed_at=old.completed_at, actor=actor, replaces=old, note=note
+            user=old.user,
+            course=old.course,
+            completed_at=old.completed_at,
+            actor=actor,
+            replaces=old,
+            note=note,
+            credit_key=old.credit,
+            credit=old.snapshot.get("credit"),
         )
         credential_revoke(reference=old.code, reason=f"Superseded by {new.code}. {note}".strip())
         CertificateEvent.objects.create(

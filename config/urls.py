@@ -27,17 +27,20 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("learning/", include("courses.urls")),
     path("quizzes/", include("quizzes.urls")),
+    path("", include("accreditation.urls")),
     path("", include("certificates.urls")),
     path("", include("credentials.urls")),
 ]
 
 if settings.DEBUG:
     # Development serves uploaded images and documents, never certificate
-    # PDFs: those go only through the owner-checked download view.
+    # PDFs or audit packs: those go only through permission-checked views.
     from django.views.static import serve
 
     media = settings.MEDIA_URL.lstrip("/")
-    urlpatterns += [re_path(rf"^{media}(?!certificates/)(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+    urlpatterns += [
+        re_path(rf"^{media}(?!certificates/|audit-packs/)(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    ]
 
 urlpatterns += [path("", include(wagtail_urls))]
 

@@ -23,7 +23,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The project's apps, top floor first. An app imports only from apps below
 # it; an app above hears from one below through that app's hooks module.
 # tests/test_architecture.py enforces this list, and a new app must join it.
-PROJECT_APPS = ["home", "certificates", "credentials", "courses", "quizzes", "accounts", "core"]
+PROJECT_APPS = ["home", "accreditation", "certificates", "credentials", "courses", "quizzes", "accounts", "core"]
 
 INSTALLED_APPS = [
     *reversed(PROJECT_APPS),

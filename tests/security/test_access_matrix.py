@@ -4,6 +4,7 @@ superuser. Object URLs answer 404 to anyone but their owner (and staff where
 staff have a use for them), never 403, so they reveal nothing."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,6 +14,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from wagtail.models import Site
 
+from accreditation.models import AuditPack, CreditOffering
+from accreditation.services import accrediting_bodies_ensure
 from certificates.models import Certificate
 from certificates.services import certificate_issue
 from courses.models import LessonPage
@@ -131,6 +134,21 @@ MATRIX = {
     "quiz_bank_import_confirm": Row("post", lambda w: [w.quiz.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 302, 302)),
     "quiz_bank_export": Row("get", lambda w: [w.quiz.pk, "gift"], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
     "certificate_manage": Row("get", lambda w: [w.certificate.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
+    # Claiming credit is keyed by course, and only the learner who completed it may.
+    "credit_claim": Row("get", lambda w: [w.completed_course.pk], (LOGIN, 200, 404, 404, 404)),
+    "credit_transcript": Row("get", None, (LOGIN, 200, 200, 200, 200)),
+    "credit_transcript_csv": Row("get", None, (LOGIN, 200, 200, 200, 200)),
+    "credit_transcript_pdf": Row("get", None, (LOGIN, 200, 200, 200, 200)),
+    # Approval numbers and board statements are the provider's: administrators only.
+    "credit_readiness": Row("get", None, (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200)),
+    "credit_roster": Row("get", None, (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200)),
+    "credit_roster_results": Row("get", None, (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200)),
+    "credit_audit_packs": Row("get", None, (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200)),
+    "credit_audit_pack": Row("get", lambda w: [w.audit_pack.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200)),
+    # A pack not yet built has no file: 404 for the administrator, refused for everyone else.
+    "credit_audit_pack_download": Row(
+        "get", lambda w: [w.audit_pack.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 404)
+    ),
 }
 
 # Wagtail's own admin: learners get none of it; editors get authoring, not
@@ -147,6 +165,10 @@ ADMIN_MATRIX = {
     "/admin/redirects/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
     "/admin/settings/certificates/certificatesettings/{site}/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
     "/admin/workflows/list/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
+    "/admin/snippets/accreditation/accreditingbody/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
+    "/admin/snippets/accreditation/providerapproval/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
+    "/admin/snippets/accreditation/creditoffering/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
+    "/admin/snippets/accreditation/creditoffering/add/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
 }
 
 
@@ -175,6 +197,11 @@ class World:
         self.editor = UserFactory(is_staff=True)
         self.editor.groups.add(Group.objects.get(name=EDITORS_GROUP))
         self.superuser = UserFactory(is_staff=True, is_superuser=True)
+        self.audit_pack = AuditPack.objects.create(
+            offering=CreditOffering.objects.create(
+                course=self.completed_course, body=accrediting_bodies_ensure()[0], max_hours=Decimal("2")
+            )
+        )
 
     def clients(self):
         clients = {"anonymous": Client()}
