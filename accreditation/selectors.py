@@ -299,7 +299,7 @@ def audit_pack_data(*, pack: AuditPack, now: datetime.datetime) -> AuditPackData
     )
 
 
-def export_credit_claims(user) -> list[dict]:
+def export_credit_claims(*, user) -> list[dict]:
     """The learner's claims for their data export (registered in AccreditationConfig.ready)."""
     return [
         {
@@ -318,11 +318,11 @@ def export_credit_claims(user) -> list[dict]:
     ]
 
 
-def enrolment_credit_annotations(user) -> dict:
+def enrolment_credit_annotations(*, user) -> dict:
     return {
         "credit_offered": Exists(CreditOffering.objects.filter(course_id=OuterRef("course_id"), active=True)),
     }
 
 
-def enrolment_credit_offered(row) -> bool:
+def enrolment_credit_offered(*, row) -> bool:
     return bool(row.credit_offered)
