@@ -66,6 +66,11 @@ class CertificatePrint:
     verify_url: str  # e.g. "https://example.org/verify/7KQ2M-X9D4R-T3HVA/"
     signature_image: bytes | None = None  # PNG or JPEG bytes, optional
     logo_image: bytes | None = None  # PNG or JPEG bytes, optional
+    # The same page serves other awards (a program certification): their
+    # heading, verb and detail line are data, not a second layout.
+    heading: str = "Certificate of Completion"
+    verb: str = "has completed"
+    details: tuple[str, ...] = ()  # replaces "Completed <date> · hours · format" when given
 
 
 # --------------------------------------------------------------------------
@@ -551,7 +556,7 @@ def _render(data: CertificatePrint) -> bytes:
     c.setDateFormatter(_pdf_date(data.completion_date))
     c.setTitle(f"Certificate {code}")
     c.setAuthor(provider)
-    c.setSubject(f"Certificate of Completion: {course_title}"[:500])
+    c.setSubject(f"{clean(data.heading)}: {course_title}"[:500])
     c.setCreator(provider)
 
     _borders(c)
@@ -563,11 +568,11 @@ def _render(data: CertificatePrint) -> bytes:
         stack.append(("logo", logo, 10))
     if provider:
         stack.append(("block", fit(provider, SANS_BOLD, 13, 9, TEXT_W, 34, NAVY), 14))
-    stack.append(("block", _line_block("Certificate of Completion", SERIF_BOLD, 32, NAVY), 10))
+    stack.append(("block", _line_block(clean(data.heading), SERIF_BOLD, 32, NAVY), 10))
     stack.append(("ornament", None, 16))
     stack.append(("block", _line_block("This certifies that", SERIF, 13, GREY), 8))
     stack.append(("block", fit(legal_name, SERIF_BOLD, 30, 14, TEXT_W, 62, INK, leading=1.15), 10))
-    stack.append(("block", _line_block("has completed", SERIF, 13, GREY), 8))
+    stack.append(("block", _line_block(clean(data.verb), SERIF, 13, GREY), 8))
     stack.append(("block", fit(course_title, SERIF_BOLD, 19, 11, TEXT_W, 62, NAVY, leading=1.2), 14))
 
     details = [f"Completed {date_text}"]
@@ -575,6 +580,8 @@ def _render(data: CertificatePrint) -> bytes:
         details.append(f"{hours} CE contact hours")
     if fmt:
         details.append(fmt)
+    if data.details:
+        details = [clean(d) for d in data.details]
     detail_text = "  \u00b7  ".join(details)
     stack.append(("block", fit(detail_text, SANS, 10.5, 7, TEXT_W, 28, INK), 10))
     if statement:

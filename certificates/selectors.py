@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
@@ -69,7 +70,16 @@ def certificate_status(*, user, course_id):
     )
 
 
-__all__ = ["certificate_by_code", "certificate_for_download", "certificate_status", "transcript"]
+def ce_hours_between(*, user, start, end) -> Decimal:
+    """CE hours on the learner's issued certificates for courses completed
+    in [start, end] (certification renewal reads this)."""
+    snapshots = Certificate.objects.filter(
+        user=user, status=CertificateStatus.ISSUED, completed_at__gte=start, completed_at__lte=end
+    ).values_list("snapshot", flat=True)
+    return sum((Decimal(str(s.get("ce_hours") or 0)) for s in snapshots), Decimal("0"))
+
+
+__all__ = ["ce_hours_between", "certificate_by_code", "certificate_for_download", "certificate_status", "transcript"]
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("learning/", include("courses.urls")),
     path("quizzes/", include("quizzes.urls")),
+    path("certification/", include("certification.urls")),
     path("", include("certificates.urls")),
     path("", include("credentials.urls")),
 ]
