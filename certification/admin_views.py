@@ -27,6 +27,9 @@ class ReviewQueueView(ReviewerOnly, WagtailAdminTemplateMixin, TemplateView):
     page_title = "Capstone review queue"
     header_icon = "tasks"
 
+    def get_breadcrumbs_items(self):
+        return [{"url": reverse("wagtailadmin_home"), "label": "Home"}, {"url": "", "label": self.page_title}]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         rows = []

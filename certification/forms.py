@@ -33,7 +33,7 @@ class PracticeLogForm(forms.Form):
 
 class SupervisorForm(forms.Form):
     name = forms.CharField(label="Supervisor's name", max_length=150)
-    license = forms.CharField(label="Supervisor's licence number", max_length=64)
+    license = forms.CharField(label="Supervisor's license number", max_length=64)
     email = forms.EmailField(label="Supervisor's e-mail address", max_length=254)
 
 

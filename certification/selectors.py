@@ -155,10 +155,24 @@ def program_page(*, user, program: Program, now: datetime | None = None) -> dict
     if enrolment is None:
         return context
     certification = Certification.objects.filter(user=user, program=program).first()
+    attestations = list(enrolment.attestations.all())
+    pending = any(a.status == Attestation.Status.PENDING for a in attestations)
+    if certification is None or certification.status != Certification.Status.ISSUED:
+        attested = any(a.purpose == "initial" and a.status == Attestation.Status.ATTESTED for a in attestations)
+        needs = program.attestation_required and not attested
+    else:
+        renewed = any(
+            a.purpose == "renewal" and a.period == certification.period and a.status == Attestation.Status.ATTESTED
+            for a in attestations
+        )
+        needs = program.renewal_attestation_required and not renewed
     context.update(
+        can_request_attestation=needs and not pending,
+        link_days=settings.CERTIFICATION_LINK_MAX_AGE // 86400,
+        renewal_window_days=settings.CERTIFICATION_RENEWAL_WINDOW_DAYS,
         checklist=checklist(enrolment=enrolment),
         entries=list(enrolment.log_entries.all()),
-        attestations=list(enrolment.attestations.all()),
+        attestations=attestations,
         capstones=list(enrolment.capstones.order_by("-number")),
         criteria=rubric(program=program),
         certification=certification,

@@ -779,10 +779,13 @@ def ensure_reviewer_group() -> Group:
     return group
 
 
-def reviewer_group_after_migrate(*, app_config, using="default", apps=None, **kwargs) -> None:
-    """post_migrate for this app. This app is installed before django.contrib.auth,
-    so auth's own handler has not yet made this app's permissions: make them first."""
+def reviewer_group_after_migrate(*, app_config, using="default", **kwargs) -> None:
+    """post_migrate for this app (and after every test flush). This app is
+    installed before django.contrib.auth and wagtail.admin, whose handlers
+    have not yet made the permissions the group needs: make them first."""
+    from django.apps import apps as installed
     from django.contrib.auth.management import create_permissions
 
-    create_permissions(app_config, verbosity=0, using=using)
+    for label in REVIEWER_PERMISSIONS:
+        create_permissions(installed.get_app_config(label), verbosity=0, using=using)
     ensure_reviewer_group()
