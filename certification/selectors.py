@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from certificates.selectors import ce_hours_between
@@ -245,17 +246,29 @@ def registry_search(*, name: str = "", jurisdiction: str = "", now: datetime | N
 
 def dashboard_certifications(user) -> DashboardSection | None:
     """The dashboard's block (registered with courses): each program the
-    learner is in, its state and, once certified, the renewal deadline."""
+    learner is in, its state and, once certified, the renewal deadline. One
+    query, whatever the number of programs."""
     now = timezone.now()
-    enrolments = list(ProgramEnrolment.objects.filter(user=user).select_related("program"))
+    award = Certification.objects.filter(user=user, program=OuterRef("program_id"))
+    enrolments = list(
+        ProgramEnrolment.objects.filter(user=user)
+        .select_related("program")
+        .annotate(
+            award_status=Subquery(award.values("status")[:1]),
+            award_valid_until=Subquery(award.values("valid_until")[:1]),
+        )
+        .order_by("enrolled_at")
+    )
     if not enrolments:
         return None
-    awards = {c.program_id: c for c in Certification.objects.filter(user=user)}
     rows = []
     for e in enrolments:
-        c = awards.get(e.program_id)
-        state = rules.public_status(status=c.status, valid_until=c.valid_until, now=now) if c else "in_progress"
-        rows.append({"program": e.program, "certification": c, "state": state})
+        state = (
+            rules.public_status(status=e.award_status, valid_until=e.award_valid_until, now=now)
+            if e.award_status
+            else "in_progress"
+        )
+        rows.append({"program": e.program, "valid_until": e.award_valid_until, "state": state})
     return DashboardSection(template="certification/dashboard_section.html", context={"rows": rows})
 
 

@@ -323,3 +323,23 @@ def test_returned_capstone_can_be_resubmitted_and_passing_awards_once(client, me
     assert program.title in body and "valid until" in body
     assert client.get(reverse("certification_download", args=[certification.code])).status_code == 200
     assert "awarded" in kinds(user) and "capstone_returned" in kinds(user)
+
+
+def test_dashboard_section_costs_one_query_whatever_the_programs(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    course = make_program()[1]
+    extra = [make_program(course=course, slug=f"second-{i}", title=f"Program {i}")[0] for i in range(2)]
+    one, three = learner(), learner()
+    services.program_enrol(user=one, program=extra[0])
+    for program in extra:
+        services.program_enrol(user=three, program=program)
+    counts = []
+    for user in (one, three):
+        client.force_login(user)
+        client.get(reverse("dashboard"))  # warm the per-process caches (site, content version)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("dashboard")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
