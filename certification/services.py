@@ -15,9 +15,9 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core import signing
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection, send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -677,56 +677,61 @@ def renewal_submit(*, user, program: Program, now: datetime | None = None) -> Ce
 def reminders_send(*, now: datetime | None = None, thresholds: tuple[int, ...] = rules.REMINDER_DAYS) -> int:
     """E-mail every certification that has reached a reminder threshold and
     has not had that one (or a tighter one) for its current period. One
-    query per threshold finds them; the unique ReminderSent row, written in
-    the same transaction as the e-mail, makes a second run (or a concurrent
-    one) send nothing. Returns how many were sent."""
+    query per threshold finds them with everything the e-mail needs; each
+    reminder is then one transaction of two inserts (the unique ReminderSent
+    row and the audit event) around the e-mail, so a second (or concurrent)
+    run sends nothing, and a failed send is retried by the next run. One
+    mail connection serves the whole sweep. Returns how many were sent."""
     now = _now(now)
     sent = 0
     bounds = sorted(thresholds)
-    for i, days in enumerate(bounds):
-        lower = now + timezone.timedelta(days=bounds[i - 1]) if i else now
-        upper = now + timezone.timedelta(days=days)
-        already = ReminderSent.objects.filter(
-            certification=OuterRef("pk"), period=OuterRef("period"), days_before__lte=days
-        )
-        due = (
-            Certification.objects.filter(status=Certification.Status.ISSUED, valid_until__gt=lower)
-            .filter(valid_until__lte=upper)
-            .exclude(Exists(already))
-            .values_list("id", flat=True)
-        )
-        for certification_id in due.iterator(chunk_size=2000):
-            sent += _remind(certification_id=certification_id, days=days, now=now)
+    with get_connection() as connection:
+        for i, days in enumerate(bounds):
+            lower = now + timezone.timedelta(days=bounds[i - 1]) if i else now
+            upper = now + timezone.timedelta(days=days)
+            already = ReminderSent.objects.filter(
+                certification=OuterRef("pk"), period=OuterRef("period"), days_before__lte=days
+            )
+            enrolment = ProgramEnrolment.objects.filter(user=OuterRef("user_id"), program=OuterRef("program_id"))
+            due = (
+                Certification.objects.filter(
+                    status=Certification.Status.ISSUED, valid_until__gt=lower, valid_until__lte=upper
+                )
+                .exclude(Exists(already))
+                .annotate(enrolment_id=Subquery(enrolment.values("id")[:1]))
+                .values("id", "period", "valid_until", "snapshot", "user__email", "program__slug", "enrolment_id")
+            )
+            for row in due.iterator(chunk_size=2000):
+                sent += _remind(row=row, days=days, now=now, connection=connection)
     return sent
 
 
-def _remind(*, certification_id: int, days: int, now: datetime) -> int:
-    with transaction.atomic():
-        certification = Certification.objects.select_related("user", "program").filter(pk=certification_id).first()
-        if certification is None:
-            return 0
-        try:
-            with transaction.atomic():
-                ReminderSent.objects.create(
-                    certification=certification, period=certification.period, days_before=days, sent_at=now
+def _remind(*, row: dict, days: int, now: datetime, connection) -> int:
+    context = {
+        "legal_name": row["snapshot"].get("legal_name", ""),
+        "program_title": row["snapshot"].get("program_title", ""),
+        "valid_until": row["valid_until"],
+        "days": days,
+        "page_url": settings.SITE_URL + reverse("certification_program", kwargs={"slug": row["program__slug"]}),
+    }
+    try:
+        with transaction.atomic():
+            ReminderSent.objects.create(certification_id=row["id"], period=row["period"], days_before=days, sent_at=now)
+            EmailMessage(
+                subject=f"Your {context['program_title']} certification expires in {days} days",
+                body=render_to_string("certification/email/reminder.txt", context),
+                to=[row["user__email"]],
+                connection=connection,
+            ).send()
+            if row["enrolment_id"]:
+                CertificationEvent.objects.create(
+                    enrolment_id=row["enrolment_id"],
+                    kind=Kind.REMINDED,
+                    note=f"{days} days, period {row['period']}",
+                    at=now,
                 )
-        except IntegrityError:
-            return 0  # another run got there first
-        context = {
-            "certification": certification,
-            "days": days,
-            "page_url": settings.SITE_URL
-            + reverse("certification_program", kwargs={"slug": certification.program.slug}),
-        }
-        send_mail(
-            subject=f"Your {certification.program_title} certification expires in {days} days",
-            message=render_to_string("certification/email/reminder.txt", context),
-            from_email=None,
-            recipient_list=[certification.user.email],
-        )
-        enrolment = ProgramEnrolment.objects.filter(user=certification.user, program=certification.program).first()
-        if enrolment:
-            _event(enrolment, Kind.REMINDED, now=now, note=f"{days} days, period {certification.period}")
+    except IntegrityError:
+        return 0  # another run sent this one first
     return 1
 
 
