@@ -16,10 +16,28 @@ from django.db import models
 from django.db.models import Q
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
 
 from certificates.codes import generate_code
+
+
+class ProgramForm(WagtailAdminModelForm):
+    """The admin form: the pass mark must be reachable with the rubric as
+    edited (the inline rows are only in the formset until saved)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        criteria = self.formsets.get("criteria")
+        if cleaned.get("capstone_required") and criteria is not None and criteria.is_valid():
+            rows = [f.cleaned_data for f in criteria.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            total = sum(row.get("max_score") or 0 for row in rows)
+            if not rows:
+                self.add_error("capstone_required", "Add at least one rubric criterion for the capstone.")
+            elif (cleaned.get("capstone_pass_score") or 0) > total:
+                self.add_error("capstone_pass_score", f"The rubric's criteria add up to only {total}.")
+        return cleaned
 
 
 class Program(ClusterableModel):
@@ -75,19 +93,13 @@ class Program(ClusterableModel):
         ),
     ]
 
+    base_form_class = ProgramForm
+
     class Meta:
         ordering = ["title"]
 
     def __str__(self):
         return self.title
-
-    def clean(self):
-        from django.core.exceptions import ValidationError
-
-        if self.capstone_required and self.pk:
-            total = sum(c.max_score for c in self.criteria.all())
-            if total and self.capstone_pass_score > total:
-                raise ValidationError({"capstone_pass_score": f"The rubric's criteria add up to only {total}."})
 
 
 class ProgramCourse(Orderable):
