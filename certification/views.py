@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -249,8 +250,6 @@ def verify_view(request, code):
     certification = selectors.certification_by_code(code=code)
     if certification is None:
         return render(request, "certificates/verify_unknown.html", {"code": code[:40]}, status=404)
-    from django.utils import timezone
-
     period = selectors.current_period(certification=certification)
     credential = credential_for_reference(period.reference) if period else None
     context = {
