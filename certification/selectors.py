@@ -320,5 +320,18 @@ def export_certification(user) -> dict:
     }
 
 
-def supervised_learner_ids(*, email: str) -> set[int]:
-    return set(Attestation.objects.filter(supervisor_email__iexact=email).values_list("enrolment__user_id", flat=True))
+def closure_keepsakes(user):
+    """The current certificate PDF of each certification, listed on the
+    account-closure page (registered with accounts)."""
+    from django.urls import reverse
+
+    from accounts.hooks import Keepsake
+
+    return [
+        Keepsake(
+            label=f"{c.program_title} certification (PDF)",
+            url=reverse("certification_download", args=[c.code]),
+            detail=f"code {c.code}" + (f" · valid until {c.valid_until:%d %b %Y}" if c.valid_until else ""),
+        )
+        for c in Certification.objects.filter(user=user, status=Certification.Status.ISSUED)
+    ]

@@ -322,6 +322,11 @@ def test_returned_capstone_can_be_resubmitted_and_passing_awards_once(client, me
     body = client.get(reverse("dashboard")).content.decode()
     assert program.title in body and "valid until" in body
     assert client.get(reverse("certification_download", args=[certification.code])).status_code == 200
+    from accounts.hooks import keepsakes
+
+    assert reverse("certification_download", args=[certification.code]) in [k.url for k in keepsakes(user)]
+    export = client.get(reverse("data_export")).json()
+    assert export["certification"]["certifications"][0]["code"] == certification.code
     assert "awarded" in kinds(user) and "capstone_returned" in kinds(user)
 
 
