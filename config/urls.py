@@ -33,12 +33,16 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    # Development serves uploaded images and documents, never certificate
-    # PDFs: those go only through the owner-checked download view.
+    # Development serves uploaded images and documents, never certificate or
+    # certification PDFs: those go only through the owner-checked download views.
     from django.views.static import serve
 
     media = settings.MEDIA_URL.lstrip("/")
-    urlpatterns += [re_path(rf"^{media}(?!certificates/)(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+    urlpatterns += [
+        re_path(
+            rf"^{media}(?!certificates/|certifications/)(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}
+        )
+    ]
 
 urlpatterns += [path("", include(wagtail_urls))]
 
