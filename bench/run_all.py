@@ -52,6 +52,12 @@ BENCHMARKS = [
     ("load", "bench_load.py", "7", "locust, 50 learners for 2 minutes: gunicorn, worker, PostgreSQL, Redis"),
     ("credentials", "bench_credentials.py", "-", "building, signing and verifying one credential; status list re-sign"),
     ("statistics", "bench_item_statistics.py", "8", "item statistics of a 48-item pool over 100,000 attempts"),
+    (
+        "certification_reminders",
+        "bench_certification_reminders.py",
+        "-",
+        "expiry-reminder sweep over 100,000 certifications, run three times",
+    ),
 ]
 
 

@@ -74,6 +74,11 @@ class CertificatePrint:
     provider_address: str = ""
     approval_line: str = ""  # e.g. "APA approved sponsor \u00b7 Approval no. 1234"
     credit_statement: str = ""  # the offering's statement, printed after the approval's
+    # The same page serves other awards (a program certification): their
+    # heading, verb and detail line are data, not a second layout.
+    heading: str = "Certificate of Completion"
+    verb: str = "has completed"
+    details: tuple[str, ...] = ()  # replaces "Completed <date> · hours · format" when given
 
 
 # --------------------------------------------------------------------------
@@ -587,7 +592,7 @@ def _render(data: CertificatePrint) -> bytes:
     c.setDateFormatter(_pdf_date(data.completion_date))
     c.setTitle(f"Certificate {code}")
     c.setAuthor(provider)
-    c.setSubject(f"Certificate of Completion: {course_title}"[:500])
+    c.setSubject(f"{clean(data.heading)}: {course_title}"[:500])
     c.setCreator(provider)
 
     _borders(c)
@@ -601,7 +606,7 @@ def _render(data: CertificatePrint) -> bytes:
         stack.append(("block", fit(provider, SANS_BOLD, 13, 9, TEXT_W, 34, NAVY), 4 if address else 14))
     if address:
         stack.append(("block", fit(address, SANS, 8, 6, TEXT_W, 20, GREY), 12))
-    stack.append(("block", _line_block("Certificate of Completion", SERIF_BOLD, 32, NAVY), 10))
+    stack.append(("block", _line_block(clean(data.heading), SERIF_BOLD, 32, NAVY), 10))
     stack.append(("ornament", None, 16))
     stack.append(("block", _line_block("This certifies that", SERIF, 13, GREY), 8))
     stack.append(
@@ -609,7 +614,7 @@ def _render(data: CertificatePrint) -> bytes:
     )
     if license_text:
         stack.append(("block", fit(license_text, SANS, 9.5, 7, TEXT_W, 24, GREY), 10))
-    stack.append(("block", _line_block("has completed", SERIF, 13, GREY), 8))
+    stack.append(("block", _line_block(clean(data.verb), SERIF, 13, GREY), 8))
     stack.append(("block", fit(course_title, SERIF_BOLD, 19, 11, TEXT_W, 62, NAVY, leading=1.2), 14))
 
     details = [f"Completed {date_text}"]
@@ -617,6 +622,8 @@ def _render(data: CertificatePrint) -> bytes:
         details.append(f"{hours} {credit_type}" if credit_type else f"{hours} CE contact hours")
     if fmt:
         details.append(fmt)
+    if data.details:
+        details = [clean(d) for d in data.details]
     detail_text = "  \u00b7  ".join(details)
     stack.append(("block", fit(detail_text, SANS, 10.5, 7, TEXT_W, 28, INK), 10))
     if approval_line:

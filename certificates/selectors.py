@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
@@ -76,7 +77,18 @@ def certificate_status(*, user, course_id):
     )
 
 
-__all__ = ["certificate_by_code", "certificate_for_download", "certificate_status", "transcript"]
+def ce_hours_between(*, user, start, end) -> Decimal:
+    """CE hours of the courses the learner completed in [start, end], each
+    counted once (certification renewal reads this). Only certificates of
+    completion count: a board-credit certificate for the same completion
+    restates those hours for one body, and counting it too would double them."""
+    snapshots = Certificate.objects.filter(
+        user=user, credit="", status=CertificateStatus.ISSUED, completed_at__gte=start, completed_at__lte=end
+    ).values_list("snapshot", flat=True)
+    return sum((Decimal(str(s.get("ce_hours") or 0)) for s in snapshots), Decimal("0"))
+
+
+__all__ = ["ce_hours_between", "certificate_by_code", "certificate_for_download", "certificate_status", "transcript"]
 
 
 @dataclass(frozen=True)

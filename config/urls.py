@@ -28,18 +28,23 @@ urlpatterns = [
     path("learning/", include("courses.urls")),
     path("quizzes/", include("quizzes.urls")),
     path("", include("accreditation.urls")),
+    path("certification/", include("certification.urls")),
     path("", include("certificates.urls")),
     path("", include("credentials.urls")),
 ]
 
 if settings.DEBUG:
-    # Development serves uploaded images and documents, never certificate
-    # PDFs or audit packs: those go only through permission-checked views.
+    # Development serves uploaded images and documents, never certificate or
+    # certification PDFs or audit packs: those go only through permission-checked views.
     from django.views.static import serve
 
     media = settings.MEDIA_URL.lstrip("/")
     urlpatterns += [
-        re_path(rf"^{media}(?!certificates/|audit-packs/)(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+        re_path(
+            rf"^{media}(?!certificates/|certifications/|audit-packs/)(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
     ]
 
 urlpatterns += [path("", include(wagtail_urls))]

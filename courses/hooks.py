@@ -51,3 +51,26 @@ def attach_to_enrolments(attachment: EnrolmentAttachment) -> None:
 
 def enrolment_attachments() -> tuple[EnrolmentAttachment, ...]:
     return tuple(_attachments.values())
+
+
+@dataclass(frozen=True)
+class DashboardSection:
+    """A block an app above adds to the learner's dashboard: a template of
+    its own and the context it needs (certification shows awards and
+    renewal deadlines this way)."""
+
+    template: str
+    context: dict[str, Any]
+
+
+DashboardProvider = Callable[..., "DashboardSection | None"]  # (*, user) -> section or None
+_dashboard_sections: dict[str, DashboardProvider] = {}
+
+
+def register_dashboard_section(name: str, provider: DashboardProvider) -> None:
+    _dashboard_sections[name] = provider
+
+
+def dashboard_sections(user) -> list[DashboardSection]:
+    sections = (provider(user=user) for provider in _dashboard_sections.values())
+    return [section for section in sections if section is not None]

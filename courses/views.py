@@ -7,6 +7,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .forms import EvaluationForm
+from .hooks import dashboard_sections
 from .models import CoursePage, LessonPage
 from .selectors import bibliography, course_catalogue, course_outline, dashboard, lesson_context, module_detail
 from .services import (
@@ -23,7 +24,11 @@ from .services import (
 
 @login_required
 def dashboard_view(request):
-    return render(request, "courses/dashboard.html", {"courses": dashboard(user=request.user)})
+    return render(
+        request,
+        "courses/dashboard.html",
+        {"courses": dashboard(user=request.user), "sections": dashboard_sections(request.user)},
+    )
 
 
 def bibliography_view(request):

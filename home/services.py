@@ -31,6 +31,9 @@ EDITOR_MODEL_PERMISSIONS = {
         "view_attemptgrant",
     ],
     "certificates": ["view_certificate", "manage_certificate", "view_certificateevent"],
+    # Editors author certification programs; scoring capstones is the
+    # reviewers' group's alone (certification.services.ensure_reviewer_group).
+    "certification": ["add_program", "change_program", "view_program"],
 }
 EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
 EDITOR_COLLECTION_PERMISSIONS = {

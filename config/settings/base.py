@@ -23,7 +23,17 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The project's apps, top floor first. An app imports only from apps below
 # it; an app above hears from one below through that app's hooks module.
 # tests/test_architecture.py enforces this list, and a new app must join it.
-PROJECT_APPS = ["home", "accreditation", "certificates", "credentials", "courses", "quizzes", "accounts", "core"]
+PROJECT_APPS = [
+    "home",
+    "certification",
+    "accreditation",
+    "certificates",
+    "credentials",
+    "courses",
+    "quizzes",
+    "accounts",
+    "core",
+]
 
 INSTALLED_APPS = [
     *reversed(PROJECT_APPS),
@@ -267,9 +277,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "quizzes.tasks.refresh_stale_quiz_statistics",
         "schedule": crontab(minute="*/10"),
     },
+    "certification-sweep-pending": {
+        "task": "certification.tasks.sweep_pending_periods",
+        "schedule": env_int("CERTIFICATE_SWEEP_SECONDS", 60),
+    },
+    "certification-expiry-reminders": {
+        "task": "certification.tasks.send_expiry_reminders",
+        "schedule": crontab(minute=15, hour=6),
+    },
 }
 # Item statistics are recomputed this long after the first attempt graded since the last run.
 QUIZ_STATISTICS_DEBOUNCE_SECONDS = env_int("QUIZ_STATISTICS_DEBOUNCE_SECONDS", 60)
+# A supervisor's attestation link works this long (and once).
+CERTIFICATION_LINK_MAX_AGE = env_int("CERTIFICATION_LINK_MAX_AGE", 14 * 24 * 3600)
+# Renewal opens this many days before a certification expires.
+CERTIFICATION_RENEWAL_WINDOW_DAYS = env_int("CERTIFICATION_RENEWAL_WINDOW_DAYS", 180)
 # A certificate still pending this long after creation is re-enqueued.
 CERTIFICATE_PENDING_GRACE_SECONDS = env_int("CERTIFICATE_PENDING_GRACE_SECONDS", 120)
 

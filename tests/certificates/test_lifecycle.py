@@ -162,3 +162,24 @@ def test_verification_is_rate_limited_per_client(client, certificate):
     assert statuses[:60] == [200] * 60 and statuses[60] == 429
     other = client.get(url, REMOTE_ADDR="10.9.8.7")
     assert other.status_code == 200
+
+
+def test_renewal_hours_count_each_completion_once_whatever_credit_was_claimed():
+    """A board-credit certificate restates its completion's hours for one
+    body: CE hours for renewal count the completion, not each claim."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from certificates.selectors import ce_hours_between
+    from certificates.services import certificate_request
+    from tests.factories import learner, make_course
+
+    user, course = learner(), make_course(modules=1, lessons=1)
+    now = timezone.now()
+    for key in ("", "apa", "nbcc"):
+        certificate = certificate_request(
+            user=user, course=course, completed_at=now, credit_key=key, credit={"hours": "2.0"} if key else None
+        )
+        Certificate.objects.filter(pk=certificate.pk).update(status=CertificateStatus.ISSUED)
+    assert ce_hours_between(user=user, start=now - timedelta(days=1), end=now) == course.ce_hours

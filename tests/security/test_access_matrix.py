@@ -4,6 +4,7 @@ superuser. Object URLs answer 404 to anyone but their owner (and staff where
 staff have a use for them), never 403, so they reveal nothing."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from wagtail.models import Site
 
 from accreditation.models import AuditPack, CreditOffering
@@ -149,6 +151,46 @@ MATRIX = {
     "credit_audit_pack_download": Row(
         "get", lambda w: [w.audit_pack.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 404)
     ),
+    # Certification. The registry and verification are public; the supervisor's
+    # signed link is the key to the attestation page, whoever holds it (the
+    # reviewer role and the link's refusals: tests/certification/test_access.py).
+    "certification_registry": Row("get", None, (200, 200, 200, 200, 200)),
+    "certification_verify": Row("get", lambda w: [w.certification.code], (200, 200, 200, 200, 200)),
+    "certification_attest": Row("get", lambda w: [w.attest_token], (200, 200, 200, 200, 200)),
+    "certification_download": Row("get", lambda w: [w.certification.code], (LOGIN, 200, 404, 200, 200)),
+    "certification_credential": Row("get", lambda w: [w.certification.code], (LOGIN, 200, 404, 200, 200)),
+    "certification_program": Row("get", lambda w: [w.program.slug], (LOGIN, 200, 200, 200, 200)),
+    # Staff accounts have no learner profile, so they cannot enrol (403).
+    "certification_enrol": Row("post", lambda w: [w.program.slug], (LOGIN, 302, 302, 403, 403)),
+    # Every write acts on the requester's own enrolment, never A's: B (enrolled
+    # by the row above) gets their own; staff, not enrolled, are refused.
+    "certification_conduct": Row(
+        "post", lambda w: [w.program.slug], (LOGIN, 302, 302, 403, 403), data=lambda w: {"agree": "yes"}
+    ),
+    "certification_log": Row(
+        "post", lambda w: [w.program.slug], (LOGIN, 302, 302, 403, 403), data=lambda w: w.log_entry
+    ),
+    # A's request is already waiting for the supervisor (409).
+    "certification_supervisor": Row(
+        "post",
+        lambda w: [w.program.slug],
+        (LOGIN, 409, 302, 403, 403),
+        data=lambda w: {"name": "S", "license": "L1", "email": "other-supervisor@example.org"},
+    ),
+    # A's capstone is under review (409).
+    "certification_capstone": Row(
+        "post", lambda w: [w.program.slug], (LOGIN, 409, 302, 403, 403), data=lambda w: {"text": w.capstone}
+    ),
+    # Renewal is not open yet for A; nobody else holds a certification (400).
+    "certification_renew": Row("post", lambda w: [w.program.slug], (LOGIN, 400, 400, 400, 400)),
+    "certification_registry_choice": Row(
+        "post", lambda w: [w.program.slug], (LOGIN, 302, 302, 302, 302), data=lambda w: {"action": "leave"}
+    ),
+    # Reviewers only: editors and learners are refused.
+    "certification_review_queue": Row("get", None, (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200)),
+    "certification_review": Row(
+        "get", lambda w: [w.capstone_submission.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200)
+    ),
 }
 
 # Wagtail's own admin: learners get none of it; editors get authoring, not
@@ -159,6 +201,7 @@ ADMIN_MATRIX = {
     "/admin/pages/{course}/edit/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200),
     "/admin/images/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200),
     "/admin/snippets/certificates/certificate/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200),
+    "/admin/snippets/certification/program/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200),
     "/admin/users/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
     "/admin/groups/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
     "/admin/sites/": (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200),
@@ -202,6 +245,47 @@ class World:
                 course=self.completed_course, body=accrediting_bodies_ensure()[0], max_hours=Decimal("2")
             )
         )
+        self._certification()
+
+    def _certification(self):
+        from certification import services as cs
+        from certification.models import CertificationPeriod
+        from certification.tokens import make_token
+        from tests.certification.helpers import CAPSTONE, LOG_ENTRY, log_cleaned, make_program
+
+        self.program, _ = make_program(course=self.completed_course, cases=1)
+        self.log_entry, self.capstone = LOG_ENTRY, CAPSTONE
+        cs.program_enrol(user=self.a, program=self.program)
+        cs.conduct_agree(user=self.a, program=self.program)
+        cs.log_entry_add(user=self.a, program=self.program, data=log_cleaned())
+        first = cs.attestation_request(
+            user=self.a, program=self.program, name="Dr S", license="L1", email="sup@example.org"
+        )
+        cs.attestation_respond(
+            token=make_token(attestation_id=first.pk, nonce=first.nonce), decision="attest", comment=""
+        )
+        self.capstone_submission = cs.capstone_submit(user=self.a, program=self.program, text=CAPSTONE)
+        # Awarded directly (the award rules are tested in tests/certification).
+        from certification.models import Certification
+
+        self.certification = Certification.objects.create(
+            user=self.a,
+            program=self.program,
+            snapshot=cs._snapshot(self.a, self.program),
+            awarded_at=self.a.date_joined,
+        )
+        period = CertificationPeriod.objects.create(
+            certification=self.certification,
+            number=1,
+            starts_at=timezone.now(),
+            ends_at=timezone.now() + timedelta(days=700),
+        )
+        cs.period_issue(period_id=period.pk)
+        self.certification.refresh_from_db()
+        renewal = cs.attestation_request(
+            user=self.a, program=self.program, name="Dr S", license="L1", email="sup@example.org"
+        )
+        self.attest_token = make_token(attestation_id=renewal.pk, nonce=renewal.nonce)
 
     def clients(self):
         clients = {"anonymous": Client()}
