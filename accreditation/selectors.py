@@ -14,6 +14,7 @@ from django.utils import timezone
 from certificates.models import CURRENT_STATUSES, Certificate, CertificateStatus, provider_details_missing
 from certificates.services import provider_settings
 from courses.models import CourseCompletion, EvaluationResponse
+from courses.selectors import lesson_minutes_by_course
 from quizzes.models import Attempt, AttemptStatus
 
 from . import rules
@@ -70,6 +71,10 @@ def claim_options(*, user, course_id: int, today: datetime.date | None = None) -
         "course": completion.course,
         "choices": choices,
         "default_offering_id": default,
+        # What the server measured on the lessons (first opening to marking
+        # complete, capped per lesson): shown beside the attestation, so the
+        # learner claims their own time with the site's record in view.
+        "measured_lesson_minutes": lesson_minutes_by_course(user=user, course_ids=[course_id]).get(course_id, 0),
         "license_number": profile.license_number if profile else "",
         "license_jurisdiction": profile.license_jurisdiction if profile else "",
     }

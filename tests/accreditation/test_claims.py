@@ -230,6 +230,18 @@ def test_the_claim_page_defaults_to_the_learners_board(page):
     assert 'value="PSY-123456"' in body  # prefilled from the profile, to confirm
 
 
+def test_the_claim_page_shows_the_lesson_time_the_server_measured(page):
+    from courses.models import LessonCompletion
+
+    client, user, course, off = page
+    LessonCompletion.objects.filter(user=user).update(seconds_spent=0)
+    LessonCompletion.objects.filter(user=user).filter(pk=LessonCompletion.objects.filter(user=user).first().pk).update(
+        seconds_spent=23 * 60
+    )
+    body = client.get(reverse("credit_claim", args=[course.pk])).content.decode()
+    assert "This site measured 23 minutes on this course" in body
+
+
 @pytest.mark.parametrize(
     ("changes", "status", "message"),
     [
