@@ -132,10 +132,14 @@ class CertificationIndexView(generic.IndexView):
 
 class CertificationInspectView(generic.InspectView):
     template_name = "certification/admin/certification_inspect.html"
-    fields = ["code", "learner", "program_title", "state_label", "valid_until", "period", "awarded_at", "in_registry"]
 
     def get_field_label(self, field_name, field):
-        labels = {"learner": "Learner", "program_title": "Program", "state_label": "Status"}
+        labels = {
+            "learner": "Learner",
+            "program_title": "Program",
+            "state_label": "Status",
+            "valid_until": "Current period ends",
+        }
         return labels.get(field_name) or super().get_field_label(field_name, field)
 
     def get_field_display_value(self, field_name, field):
@@ -210,7 +214,6 @@ class ExternalCEIndexView(generic.IndexView):
 
 class ExternalCEInspectView(generic.InspectView):
     template_name = "certification/admin/external_ce_inspect.html"
-    fields = ["learner", "provider_name", "course_title", "hours", "completed_on", "uploaded_at", "status"]
 
     def get_field_label(self, field_name, field):
         return "Learner" if field_name == "learner" else super().get_field_label(field_name, field)

@@ -473,3 +473,8 @@ class ExternalCE(models.Model):
 
     def __str__(self):
         return f"{self.course_title} ({self.provider_name}, {self.hours} h)"
+
+    def learner_name(self):
+        return self.enrolment.user.profile.legal_name
+
+    learner_name.short_description = "Learner"

@@ -1,6 +1,7 @@
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
@@ -52,7 +53,23 @@ class CertificationViewSet(ModelViewSet):
     inspect_view_enabled = True
     copy_view_enabled = False
     form_fields = ["in_registry"]  # required by ModelViewSet; the policy refuses every form
-    list_display = ["code", "legal_name", "program_title", "state_label", "valid_until"]
+    list_display = [
+        "code",
+        Column("legal_name", label="Learner"),
+        Column("program_title", label="Program"),
+        Column("state_label", label="Status"),
+        Column("valid_until", label="Current period ends"),
+    ]
+    inspect_view_fields = [
+        "code",
+        "learner",
+        "program_title",
+        "state_label",
+        "valid_until",
+        "period",
+        "awarded_at",
+        "in_registry",
+    ]
     list_filter = ["status", "program"]
     # A database filter (the model is not in the search index): by the
     # learner's name as printed, the profile name, e-mail or code.
@@ -75,7 +92,8 @@ class ExternalCEViewSet(ModelViewSet):
     inspect_view_enabled = True
     copy_view_enabled = False
     form_fields = ["review_note"]  # required by ModelViewSet; the policy refuses every form
-    list_display = ["course_title", "provider_name", "hours", "completed_on", "status", "uploaded_at"]
+    list_display = ["course_title", "learner_name", "provider_name", "hours", "completed_on", "status", "uploaded_at"]
+    inspect_view_fields = ["learner", "provider_name", "course_title", "hours", "completed_on", "uploaded_at", "status"]
     list_filter = ["status"]
     search_fields = ["course_title", "provider_name", "enrolment__user__profile__legal_name", "enrolment__user__email"]
     ordering = ["status", "-uploaded_at"]
