@@ -52,6 +52,8 @@ def test_upload_listing_and_revocation_screens(site, new_page, tmp_path):
         page.get_by_label("Certificate (PDF)").set_input_files(str(not_pdf))
         page.get_by_role("button", name="Upload for review").click()
         expect(page.get_by_text(services.MSG_CE_NOT_PDF)).to_be_visible()
+        page.get_by_label("Provider").scroll_into_view_if_needed()
+        save(page, f"certification-ce-upload-form{suffix}", full_page=False)
         page.get_by_label("Certificate (PDF)").set_input_files(str(pdf))
         page.get_by_role("button", name="Upload for review").click()
         expect(page.get_by_text("Certificate uploaded")).to_be_visible()
