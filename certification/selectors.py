@@ -284,7 +284,7 @@ def dashboard_certifications(*, user) -> DashboardSection | None:
 
 def export_certification(*, user) -> dict:
     """The learner's data export: enrolments, log entries (categories only),
-    attestation requests, capstones and awards."""
+    attestation requests, capstones, uploaded CE and awards."""
     enrolments = ProgramEnrolment.objects.filter(user=user).select_related("program")
     return {
         "programs": [
@@ -313,6 +313,17 @@ def export_certification(*, user) -> dict:
                 "capstones": [
                     {"number": s.number, "status": s.status, "text": s.text, "comments": s.comments}
                     for s in e.capstones.all()
+                ],
+                "ce_uploads": [
+                    {
+                        "provider": u.provider_name,
+                        "course": u.course_title,
+                        "hours": str(u.hours),
+                        "completed_on": u.completed_on.isoformat(),
+                        "status": u.status,
+                        "review_note": u.review_note,
+                    }
+                    for u in e.external_ce.all()
                 ],
             }
             for e in enrolments

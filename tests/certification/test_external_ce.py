@@ -239,3 +239,27 @@ def test_looks_like_pdf(head, tail, ok):
 )
 def test_ce_hours_valid(hours, ok):
     assert rules.ce_hours_valid(Decimal(hours)) is ok
+
+
+def test_the_learners_data_export_lists_their_uploads(certified):
+    program, user, _, _ = certified
+    services.external_ce_upload(
+        user=user,
+        program=program,
+        provider_name="Provider",
+        course_title="Course",
+        hours=Decimal("2.5"),
+        completed_on=timezone.localdate(),
+        upload=pdf(),
+    )
+    [entry] = selectors.export_certification(user=user)["programs"]
+    assert entry["ce_uploads"] == [
+        {
+            "provider": "Provider",
+            "course": "Course",
+            "hours": "2.50",
+            "completed_on": timezone.localdate().isoformat(),
+            "status": "pending",
+            "review_note": "",
+        }
+    ]
