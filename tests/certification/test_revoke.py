@@ -15,7 +15,7 @@ from certification import services
 from certification.models import Certification, CertificationEvent
 from core.errors import Conflict, InvalidInput, NotAllowed
 from credentials.models import Credential
-from credentials.selectors import credential_public_status
+from credentials.selectors import credential_public_status, credential_verify
 from home.services import EDITORS_GROUP, ensure_editor_group
 from tests.factories import UserFactory
 from tests.worker import purge_queue
@@ -60,6 +60,10 @@ def test_revoking_from_the_admin_changes_every_surface(certified, client, django
     credential = Credential.objects.get(reference=period.reference)
     assert credential_public_status(credential=credential) == "revoked"
     assert credential.revoked_reason == REASON
+    # An outside verifier, checking the credential file against the published
+    # status list, is told it is revoked.
+    verdict = credential_verify(document=credential.document)
+    assert not verdict.valid and verdict.reason == "Status: the issuer has revoked this credential."
     event = CertificationEvent.objects.get(kind=CertificationEvent.Kind.REVOKED)
     assert (event.actor, event.note) == (staff, REASON)
     assert [m.to for m in mail.outbox] == [[user.email]]
