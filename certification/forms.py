@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 
 from .models import AgeBand, Coordinated, Measure, Setting, TherapistRole, Treatment
@@ -75,3 +77,26 @@ class RegistrySearchForm(forms.Form):
             if any(ord(ch) < 32 for ch in value):
                 self.add_error(field, "Use letters, spaces and ordinary punctuation only.")
         return data
+
+
+class ExternalCEForm(forms.Form):
+    """Another provider's certificate. The service re-checks every rule
+    (hours, date, size, PDF), so a request that skips this form gains nothing."""
+
+    provider_name = forms.CharField(label="Provider", max_length=200)
+    course_title = forms.CharField(label="Course title", max_length=300)
+    hours = forms.DecimalField(
+        label="CE hours",
+        min_value=Decimal("0.25"),
+        max_value=Decimal("40"),
+        max_digits=4,
+        decimal_places=2,
+        step_size=Decimal("0.25"),
+        help_text="As printed on the certificate: more than 0 and at most 40, in quarter hours.",
+    )
+    completed_on = forms.DateField(label="Completion date", widget=forms.DateInput(attrs={"type": "date"}))
+    pdf = forms.FileField(
+        label="Certificate (PDF)",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        help_text="PDF only, at most 5 MB. Only you and the editors who review it can open it.",
+    )

@@ -21,6 +21,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
 
 from certificates.codes import generate_code
+from core.storage import private_storage
 
 
 class ProgramForm(WagtailAdminModelForm):
@@ -323,8 +324,14 @@ class Certification(models.Model):
     registry_name = models.CharField(max_length=150, blank=True)
     registry_jurisdiction = models.CharField(max_length=100, blank=True)
     practice_website = models.URLField(blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.TextField(blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
+        permissions = [("revoke_certification", "Can revoke certifications")]
         constraints = [models.UniqueConstraint(fields=["user", "program"], name="one_certification_per_program")]
         indexes = [
             models.Index(fields=["status", "valid_until"], name="certification_status_until"),
@@ -336,11 +343,22 @@ class Certification(models.Model):
 
     @property
     def legal_name(self):
+        """The learner's name as printed at award."""
         return self.snapshot.get("legal_name", "")
 
     @property
     def program_title(self):
         return self.snapshot.get("program_title", "")
+
+    def state_label(self):
+        """Status as every public surface shows it (expiry from the clock)."""
+        from django.utils import timezone
+
+        from .rules import STATE_LABELS, public_status
+
+        return STATE_LABELS[public_status(status=self.status, valid_until=self.valid_until, now=timezone.now())]
+
+    state_label.short_description = "Status"
 
 
 class CertificationPeriod(models.Model):
@@ -405,6 +423,10 @@ class CertificationEvent(models.Model):
         REMINDED = "reminded", "Expiry reminder sent"
         REGISTRY_JOINED = "registry_joined", "Joined the registry"
         REGISTRY_LEFT = "registry_left", "Left the registry"
+        REVOKED = "revoked", "Certification revoked"
+        CE_UPLOADED = "ce_uploaded", "Other provider's CE certificate uploaded"
+        CE_ACCEPTED = "ce_accepted", "Uploaded CE accepted"
+        CE_REJECTED = "ce_rejected", "Uploaded CE rejected"
 
     enrolment = models.ForeignKey(ProgramEnrolment, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -415,3 +437,44 @@ class CertificationEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+class ExternalCE(models.Model):
+    """A CE certificate from another provider, uploaded by the learner. It
+    counts towards renewal only once an editor accepts it. The PDF is kept
+    in private storage (never under MEDIA_ROOT) and downloaded only by its
+    owner or staff."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Not accepted"
+
+    enrolment = models.ForeignKey(ProgramEnrolment, on_delete=models.CASCADE, related_name="external_ce")
+    provider_name = models.CharField(max_length=200)
+    course_title = models.CharField(max_length=300)
+    hours = models.DecimalField(max_digits=4, decimal_places=2)
+    completed_on = models.DateField()
+    pdf = models.FileField(storage=private_storage, upload_to="ce-uploads/%Y/%m/")
+    pdf_sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    uploaded_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        verbose_name = "CE certificate from another provider"
+        verbose_name_plural = "CE certificates from other providers"
+        indexes = [models.Index(fields=["status", "uploaded_at"], name="external_ce_status")]
+
+    def __str__(self):
+        return f"{self.course_title} ({self.provider_name}, {self.hours} h)"
+
+    def learner_name(self):
+        return self.enrolment.user.profile.legal_name
+
+    learner_name.short_description = "Learner"

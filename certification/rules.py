@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 REMINDER_DAYS = (90, 60, 30, 7)
+STATE_LABELS = {"active": "Active", "expired": "Expired", "revoked": "Revoked", "pending": "Being prepared"}
 
 
 @dataclass(frozen=True)
@@ -100,3 +101,23 @@ def next_period_start(*, valid_until: datetime, now: datetime) -> datetime:
 
 def hours_short(*, earned: Decimal, required: Decimal) -> Decimal:
     return max(Decimal("0"), required - earned)
+
+
+CE_UPLOAD_MAX_HOURS = Decimal("40")
+CE_UPLOAD_STEP = Decimal("0.25")
+
+
+def ce_hours_valid(hours: Decimal) -> bool:
+    """More than 0, at most 40, in quarter hours (how providers print them)."""
+    return Decimal("0") < hours <= CE_UPLOAD_MAX_HOURS and hours % CE_UPLOAD_STEP == 0
+
+
+def looks_like_pdf(head: bytes, tail: bytes) -> bool:
+    """A PDF starts with a ``%PDF-1.x`` or ``%PDF-2.x`` header (within the
+    first kilobyte, as readers allow) and ends with ``%%EOF`` near its end.
+    A renamed image, office file or script has neither."""
+    start = head.find(b"%PDF-")
+    if start < 0 or start > 1024 - 8:
+        return False
+    version = head[start + 5 : start + 8]
+    return version[:1] in (b"1", b"2") and version[1:2] == b"." and version[2:3].isdigit() and b"%%EOF" in tail

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from certificates.selectors import ce_hours_between
@@ -19,7 +19,9 @@ from .models import (
     Attestation,
     CapstoneSubmission,
     Certification,
+    CertificationEvent,
     CertificationPeriod,
+    ExternalCE,
     Program,
     ProgramEnrolment,
     RubricCriterion,
@@ -107,10 +109,17 @@ def checklist(*, enrolment: ProgramEnrolment) -> list[rules.Requirement]:
 
 
 def ce_hours_in_period(*, user, start: datetime, end: datetime) -> Decimal:
-    """CE hours that count towards renewal. Today: the learner's issued
-    certificates for courses completed in the period. This is the one place
-    to change when accredited transcripts (and accepted uploads) arrive."""
-    return ce_hours_between(user=user, start=start, end=end)
+    """CE hours that count towards renewal: the learner's issued
+    certificates for courses completed in the period, plus other providers'
+    certificates an editor accepted whose completion date falls in it
+    (pending and rejected uploads count for nothing)."""
+    accepted = ExternalCE.objects.filter(
+        enrolment__user=user,
+        status=ExternalCE.Status.ACCEPTED,
+        completed_on__gte=timezone.localdate(start),
+        completed_on__lte=timezone.localdate(end),
+    ).aggregate(total=Sum("hours"))["total"]
+    return ce_hours_between(user=user, start=start, end=end) + (accepted or Decimal("0"))
 
 
 def current_period(*, certification: Certification) -> CertificationPeriod | None:
@@ -175,6 +184,7 @@ def program_page(*, user, program: Program, now: datetime | None = None) -> dict
         entries=list(enrolment.log_entries.all()),
         attestations=attestations,
         capstones=list(enrolment.capstones.order_by("-number")),
+        uploads=list(enrolment.external_ce.all()),
         criteria=rubric(program=program),
         certification=certification,
     )
@@ -274,7 +284,7 @@ def dashboard_certifications(*, user) -> DashboardSection | None:
 
 def export_certification(*, user) -> dict:
     """The learner's data export: enrolments, log entries (categories only),
-    attestation requests, capstones and awards."""
+    attestation requests, capstones, uploaded CE and awards."""
     enrolments = ProgramEnrolment.objects.filter(user=user).select_related("program")
     return {
         "programs": [
@@ -303,6 +313,17 @@ def export_certification(*, user) -> dict:
                 "capstones": [
                     {"number": s.number, "status": s.status, "text": s.text, "comments": s.comments}
                     for s in e.capstones.all()
+                ],
+                "ce_uploads": [
+                    {
+                        "provider": u.provider_name,
+                        "course": u.course_title,
+                        "hours": str(u.hours),
+                        "completed_on": u.completed_on.isoformat(),
+                        "status": u.status,
+                        "review_note": u.review_note,
+                    }
+                    for u in e.external_ce.all()
                 ],
             }
             for e in enrolments
@@ -335,3 +356,30 @@ def closure_keepsakes(*, user):
         )
         for c in Certification.objects.filter(user=user, status=Certification.Status.ISSUED)
     ]
+
+
+def admin_certifications():
+    """The admin listing: learner, program, status and current period end."""
+    return Certification.objects.select_related("user__profile", "program").order_by("-awarded_at", "-pk")
+
+
+def audit_log(*, certification: Certification) -> list[CertificationEvent]:
+    """Every event of the learner's enrolment in the program, oldest first:
+    enrolment, log, attestation, review, award, reminders, uploads, revoke."""
+    return list(
+        CertificationEvent.objects.filter(
+            enrolment__user_id=certification.user_id, enrolment__program_id=certification.program_id
+        )
+        .select_related("actor")
+        .order_by("at", "pk")
+    )
+
+
+def external_ce_for_owner(*, user, upload_id: int) -> ExternalCE | None:
+    """The learner's own upload (or any, for staff who review them), else None (a 404)."""
+    item = ExternalCE.objects.select_related("enrolment").filter(pk=upload_id).first()
+    if item is None:
+        return None
+    if item.enrolment.user_id != user.id and not user.has_perm("certification.change_externalce"):
+        return None
+    return item

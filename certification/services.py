@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import secrets
 from datetime import datetime
 from decimal import Decimal
 
@@ -27,7 +28,7 @@ from certificates.pdf import CertificatePrint, format_date, render_certificate
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from courses.models import CourseCompletion
 from credentials.building import AchievementInfo
-from credentials.services import Recipient, credential_issue
+from credentials.services import Recipient, credential_issue, credential_revoke
 
 from . import rules, selectors
 from .identifiers import find_identifiers
@@ -38,6 +39,7 @@ from .models import (
     Certification,
     CertificationEvent,
     CertificationPeriod,
+    ExternalCE,
     PracticeLogEntry,
     Program,
     ProgramEnrolment,
@@ -199,6 +201,8 @@ def attestation_request(
     with transaction.atomic():
         enrolment = _enrolment(user=user, program=program, lock=True)
         certification = Certification.objects.filter(user=user, program=program).first()
+        if certification is not None and certification.status == Certification.Status.REVOKED:
+            raise NotAllowed(MSG_REVOKED_NO_RENEWAL)
         renewal = certification is not None and certification.status == Certification.Status.ISSUED
         entry_ids = list(enrolment.log_entries.values_list("id", flat=True))
         if not renewal and len(entry_ids) < program.practice_cases_required:
@@ -649,6 +653,8 @@ def renewal_submit(*, user, program: Program, now: datetime | None = None) -> Ce
     now = _now(now)
     with transaction.atomic():
         certification = Certification.objects.select_for_update().filter(user=user, program=program).first()
+        if certification is not None and certification.status == Certification.Status.REVOKED:
+            raise NotAllowed(MSG_REVOKED_NO_RENEWAL)
         if certification is None or certification.status != Certification.Status.ISSUED:
             raise InvalidInput(MSG_NOT_CERTIFIED)
         if CertificationPeriod.objects.filter(certification=certification, issued_at__isnull=True).exists():
@@ -794,3 +800,156 @@ def reviewer_group_after_migrate(*, app_config, using="default", **kwargs) -> No
     for label in REVIEWER_PERMISSIONS:
         create_permissions(installed.get_app_config(label), verbosity=0, using=using)
     ensure_reviewer_group()
+
+
+# --- revocation --------------------------------------------------------------
+
+REVOKE_PERMISSION = "certification.revoke_certification"
+MSG_NOT_REVOKER = "Only staff allowed to revoke certifications can do this."
+MSG_REVOKE_REASON = "Give the reason for revoking (it is recorded and sent to the learner)."
+MSG_ALREADY_REVOKED = "This certification is already revoked."
+MSG_NOTHING_TO_REVOKE = "This certification has not been issued yet; there is nothing to revoke."
+MSG_REVOKED_NO_RENEWAL = (
+    "This certification was revoked, so it cannot be renewed. Contact us if you think this is wrong."
+)
+REVOKE_REASON_MAX_CHARS = 1000
+
+
+def certification_revoke(*, actor, certification_id: int, reason: str, now: datetime | None = None) -> Certification:
+    """Revoke in one transaction: the row, every issued period's credential
+    (their status-list bits) and the audit event; the learner is e-mailed
+    once it is committed. Renewal is refused afterwards."""
+    now = _now(now)
+    reason = (reason or "").strip()
+    if not actor.has_perm(REVOKE_PERMISSION):
+        raise NotAllowed(MSG_NOT_REVOKER)
+    if not reason:
+        raise InvalidInput(MSG_REVOKE_REASON)
+    if len(reason) > REVOKE_REASON_MAX_CHARS:
+        raise InvalidInput(f"Keep the reason under {REVOKE_REASON_MAX_CHARS} characters.")
+    with transaction.atomic():
+        certification = (
+            Certification.objects.select_for_update(of=("self",))
+            .select_related("user", "program")
+            .filter(pk=certification_id)
+            .first()
+        )
+        if certification is None:
+            raise NotFound("No such certification.")
+        if certification.status == Certification.Status.REVOKED:
+            raise Conflict(MSG_ALREADY_REVOKED)
+        if certification.status != Certification.Status.ISSUED:
+            raise InvalidInput(MSG_NOTHING_TO_REVOKE)
+        certification.status = Certification.Status.REVOKED
+        certification.revoked_at, certification.revoked_reason, certification.revoked_by = now, reason, actor
+        certification.save(update_fields=["status", "revoked_at", "revoked_reason", "revoked_by"])
+        # Earlier periods' credentials have expired anyway; revoking them too
+        # means no copy of any of them verifies as anything but revoked.
+        for period in certification.periods.filter(issued_at__isnull=False):
+            credential_revoke(reference=period.reference, reason=reason, now=now)
+        enrolment = ProgramEnrolment.objects.get(user=certification.user, program=certification.program)
+        _event(enrolment, Kind.REVOKED, now=now, actor=actor, note=reason)
+        context = {"certification": certification, "reason": reason, "revoked_at": now}
+        transaction.on_commit(lambda: _send_revocation_email(context))
+    return certification
+
+
+def _send_revocation_email(context: dict) -> None:
+    certification = context["certification"]
+    try:
+        send_mail(
+            subject=f"Your {certification.program_title} certification has been revoked",
+            message=render_to_string("certification/email/revoked.txt", context),
+            from_email=None,
+            recipient_list=[certification.user.email],
+        )
+    except Exception:  # the revocation stands; the audit log has the reason
+        logger.exception("certification %s: revocation e-mail failed", certification.pk)
+
+
+# --- CE certificates from other providers --------------------------------------
+
+MSG_CE_HOURS = "CE hours must be more than 0 and at most 40, in steps of 0.25."
+MSG_CE_FUTURE = "The completion date cannot be in the future."
+MSG_CE_NOT_PDF = "The file is not a PDF. Upload the certificate as a PDF document."
+MSG_CE_TOO_BIG = "The file is larger than {mb} MB."
+MSG_CE_DECISION = "Choose whether to accept or reject the certificate."
+MSG_CE_REJECT_NOTE = "Say why the certificate is not accepted, so the learner knows what to do."
+MSG_CE_ALREADY_REVIEWED = "This certificate has already been reviewed."
+MSG_CE_NOT_REVIEWER = "Only editors allowed to review uploaded CE certificates can do this."
+CE_REVIEW_PERMISSION = "certification.change_externalce"
+
+
+def external_ce_upload(
+    *,
+    user,
+    program: Program,
+    provider_name: str,
+    course_title: str,
+    hours: Decimal,
+    completed_on,
+    upload,
+    now: datetime | None = None,
+):
+    """Store another provider's certificate for review. Every check runs
+    before anything is written, so a refusal stores nothing."""
+    now = _now(now)
+    if not rules.ce_hours_valid(hours):
+        raise InvalidInput(MSG_CE_HOURS)
+    if completed_on > timezone.localdate(now):
+        raise InvalidInput(MSG_CE_FUTURE)
+    limit = settings.CE_UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise InvalidInput(MSG_CE_TOO_BIG.format(mb=limit // (1024 * 1024)))
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInput(MSG_CE_TOO_BIG.format(mb=limit // (1024 * 1024)))
+    if not rules.looks_like_pdf(data[:1024], data[-1024:]):
+        raise InvalidInput(MSG_CE_NOT_PDF)
+    enrolment = _enrolment(user=user, program=program)
+    item = ExternalCE(
+        enrolment=enrolment,
+        provider_name=provider_name.strip(),
+        course_title=course_title.strip(),
+        hours=hours,
+        completed_on=completed_on,
+        pdf_sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_at=now,
+    )
+    # The stored name is ours, never the uploaded one.
+    item.pdf.save(f"ce-{secrets.token_hex(12)}.pdf", ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            item.save()
+            _event(enrolment, Kind.CE_UPLOADED, now=now, actor=user, note=f"upload {item.pk}: {hours} h")
+    except Exception:
+        item.pdf.storage.delete(item.pdf.name)  # no row, no file
+        raise
+    return item
+
+
+def external_ce_review(*, reviewer, upload_id: int, decision: str, note: str, now: datetime | None = None):
+    now = _now(now)
+    note = (note or "").strip()
+    if not reviewer.has_perm(CE_REVIEW_PERMISSION):
+        raise NotAllowed(MSG_CE_NOT_REVIEWER)
+    if decision not in ("accept", "reject"):
+        raise InvalidInput(MSG_CE_DECISION)
+    if decision == "reject" and not note:
+        raise InvalidInput(MSG_CE_REJECT_NOTE)
+    if len(note) > COMMENT_MAX_CHARS:
+        raise InvalidInput(f"Keep the note under {COMMENT_MAX_CHARS} characters.")
+    with transaction.atomic():
+        item = (
+            ExternalCE.objects.select_for_update(of=("self",)).select_related("enrolment").filter(pk=upload_id).first()
+        )
+        if item is None:
+            raise NotFound("No such upload.")
+        if item.status != ExternalCE.Status.PENDING:
+            raise Conflict(MSG_CE_ALREADY_REVIEWED)
+        item.status = ExternalCE.Status.ACCEPTED if decision == "accept" else ExternalCE.Status.REJECTED
+        item.reviewed_by, item.reviewed_at, item.review_note = reviewer, now, note
+        item.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+        kind = Kind.CE_ACCEPTED if decision == "accept" else Kind.CE_REJECTED
+        _event(item.enrolment, kind, now=now, actor=reviewer, note=f"upload {item.pk}" + (f": {note}" if note else ""))
+    return item

@@ -14,6 +14,8 @@ urlpatterns = [
     path("programs/<slug:slug>/log/", views.log_view, name="certification_log"),
     path("programs/<slug:slug>/supervisor/", views.supervisor_view, name="certification_supervisor"),
     path("programs/<slug:slug>/capstone/", views.capstone_view, name="certification_capstone"),
+    path("programs/<slug:slug>/ce-uploads/", views.ce_upload_view, name="certification_ce_upload"),
+    path("ce-uploads/<int:pk>/download/", views.ce_download_view, name="certification_ce_download"),
     path("programs/<slug:slug>/renew/", views.renew_view, name="certification_renew"),
     path("programs/<slug:slug>/registry/", views.registry_choice_view, name="certification_registry_choice"),
 ]

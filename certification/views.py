@@ -20,6 +20,7 @@ from .forms import (
     LOG_HELP,
     AttestationForm,
     CapstoneForm,
+    ExternalCEForm,
     PracticeLogForm,
     RegistryForm,
     RegistrySearchForm,
@@ -46,6 +47,7 @@ def _page(request, program, *, status=200, **forms):
         supervisor_form=forms.get("supervisor_form") or SupervisorForm(),
         capstone_form=forms.get("capstone_form") or CapstoneForm(),
         registry_form=forms.get("registry_form") or RegistryForm(),
+        ce_form=forms.get("ce_form") or ExternalCEForm(),
         error=forms.get("error"),
     )
     return render(request, "certification/program.html", context, status=status)
@@ -148,6 +150,46 @@ def capstone_view(request, slug):
         "capstone_form",
         form,
     )
+
+
+@login_required
+@require_POST
+def ce_upload_view(request, slug):
+    program = _program_or_404(slug)
+    form = ExternalCEForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _page(request, program, status=400, ce_form=form, error="Check the certificate details below.")
+    d = form.cleaned_data
+    return _act(
+        request,
+        program,
+        lambda: services.external_ce_upload(
+            user=request.user,
+            program=program,
+            provider_name=d["provider_name"],
+            course_title=d["course_title"],
+            hours=d["hours"],
+            completed_on=d["completed_on"],
+            upload=d["pdf"],
+        ),
+        "Certificate uploaded: it counts towards renewal once an editor accepts it.",
+        "ce_form",
+        form,
+    )
+
+
+@login_required
+@never_cache
+def ce_download_view(request, pk):
+    item = selectors.external_ce_for_owner(user=request.user, upload_id=pk)
+    if item is None:
+        raise Http404("Nothing to download here.")
+    response = FileResponse(
+        item.pdf.open("rb"), content_type="application/pdf", as_attachment=True, filename=f"ce-upload-{item.pk}.pdf"
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

@@ -33,7 +33,17 @@ EDITOR_MODEL_PERMISSIONS = {
     "certificates": ["view_certificate", "manage_certificate", "view_certificateevent"],
     # Editors author certification programs; scoring capstones is the
     # reviewers' group's alone (certification.services.ensure_reviewer_group).
-    "certification": ["add_program", "change_program", "view_program"],
+    # Editors see certifications and their audit log, and accept or reject
+    # other providers' CE certificates; revoking needs revoke_certification,
+    # granted to named staff only.
+    "certification": [
+        "add_program",
+        "change_program",
+        "view_program",
+        "view_certification",
+        "view_externalce",
+        "change_externalce",
+    ],
 }
 EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
 EDITOR_COLLECTION_PERMISSIONS = {

@@ -49,6 +49,7 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
     return settings.MEDIA_ROOT
 
 

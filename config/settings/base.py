@@ -160,6 +160,10 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Learners' uploads (other providers' CE certificates): outside MEDIA_ROOT,
+# served only by owner-checked views (core/storage.py).
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
+CE_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 
 # Media: local files by default; any S3-compatible store when a bucket is set.
 if env_str("AWS_STORAGE_BUCKET_NAME"):

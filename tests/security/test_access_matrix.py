@@ -181,6 +181,13 @@ MATRIX = {
     "certification_capstone": Row(
         "post", lambda w: [w.program.slug], (LOGIN, 409, 302, 403, 403), data=lambda w: {"text": w.capstone}
     ),
+    # Another provider's CE certificate: each learner uploads to their own
+    # enrolment (B enrolled above); staff, not enrolled, are refused.
+    "certification_ce_upload": Row(
+        "post", lambda w: [w.program.slug], (LOGIN, 302, 302, 403, 403), data=lambda w: w.ce_upload_data()
+    ),
+    # A's upload: the owner, and staff who review uploads (editors); B gets 404.
+    "certification_ce_download": Row("get", lambda w: [w.external_ce.pk], (LOGIN, 200, 404, 200, 200)),
     # Renewal is not open yet for A; nobody else holds a certification (400).
     "certification_renew": Row("post", lambda w: [w.program.slug], (LOGIN, 400, 400, 400, 400)),
     "certification_registry_choice": Row(
@@ -191,6 +198,21 @@ MATRIX = {
     "certification_review": Row(
         "get", lambda w: [w.capstone_submission.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200)
     ),
+    # Revoking needs certification.revoke_certification (the superuser has
+    # it; editors do not). GET only: the form, not the act.
+    "certification_revoke": Row(
+        "get", lambda w: [w.certification.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, DENIED, 200)
+    ),
+    # The certification listing and its audit log, and uploaded CE to review:
+    # editors and the superuser; no learner reaches the admin.
+    "certifications:index": Row("get", None, (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
+    "certifications:index_results": Row("get", None, (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
+    "certifications:inspect": Row(
+        "get", lambda w: [w.certification.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)
+    ),
+    "external_ce:index": Row("get", None, (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
+    "external_ce:index_results": Row("get", None, (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
+    "external_ce:inspect": Row("get", lambda w: [w.external_ce.pk], (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200, 200)),
 }
 
 # Wagtail's own admin: learners get none of it; editors get authoring, not
@@ -286,6 +308,28 @@ class World:
             user=self.a, program=self.program, name="Dr S", license="L1", email="sup@example.org"
         )
         self.attest_token = make_token(attestation_id=renewal.pk, nonce=renewal.nonce)
+        self.external_ce = cs.external_ce_upload(
+            user=self.a,
+            program=self.program,
+            provider_name="Other provider",
+            course_title="Other course",
+            hours=Decimal("1.5"),
+            completed_on=timezone.localdate(),
+            upload=self.ce_upload_data()["pdf"],
+        )
+
+    @staticmethod
+    def ce_upload_data():
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        pdf = SimpleUploadedFile("c.pdf", b"%PDF-1.7\ntrailer\n%%EOF\n", content_type="application/pdf")
+        return {
+            "provider_name": "Other provider",
+            "course_title": "Other course",
+            "hours": "1.5",
+            "completed_on": timezone.localdate().isoformat(),
+            "pdf": pdf,
+        }
 
     def clients(self):
         clients = {"anonymous": Client()}
