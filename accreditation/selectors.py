@@ -1,6 +1,6 @@
 """Reads for CE credit: what a learner may claim, the credit transcript
-(also read by programs above, through ``ce_hours_between``), and the admin's
-readiness checklist."""
+(with ``credit_hours_between`` for one body's hours in a license period),
+and the admin's readiness checklist."""
 
 from __future__ import annotations
 
@@ -137,11 +137,13 @@ def credit_transcript(
     return CreditTranscript(start, end, body, certificates, sorted(totals.values(), key=lambda t: t.body_name.lower()))
 
 
-def ce_hours_between(
+def credit_hours_between(
     *, user, start: datetime.date, end: datetime.date, body: AccreditingBody | str | None = None
 ) -> Decimal:
-    """Issued CE hours of completions from ``start`` to ``end`` inclusive,
-    for one body (instance or code) or all. For renewal checks by apps above."""
+    """Issued board-credit hours of completions from ``start`` to ``end``
+    inclusive, for one body (instance or code) or all: what a license renewal
+    period asks of the transcript. (Program renewal counts each completion
+    once instead: ``certificates.selectors.ce_hours_between``.)"""
     code = body.code if isinstance(body, AccreditingBody) else body
     rows = _credit_certificates(user=user, start=start, end=end, body_code=code).filter(status=CertificateStatus.ISSUED)
     return sum((Decimal(c.credit_info.get("hours", "0")) for c in rows.only("snapshot")), Decimal("0"))

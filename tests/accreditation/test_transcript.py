@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from accreditation import services
 from accreditation.forms import MSG_PERIOD_ORDER
-from accreditation.selectors import ce_hours_between, credit_transcript
+from accreditation.selectors import credit_hours_between, credit_transcript
 from certificates.models import Certificate
 from certificates.services import certificate_issue, certificate_revoke
 from courses.models import CourseCompletion
@@ -80,15 +80,15 @@ def test_totals_per_body_and_period(history):
 
 def test_period_edges_are_inclusive(history):
     user, _ = history
-    assert ce_hours_between(user=user, start=D(2024, 3, 15), end=D(2024, 3, 15)) == Decimal("2.5")
-    assert ce_hours_between(user=user, start=D(2024, 3, 16), end=D(2025, 3, 14)) == Decimal("0")
+    assert credit_hours_between(user=user, start=D(2024, 3, 15), end=D(2024, 3, 15)) == Decimal("2.5")
+    assert credit_hours_between(user=user, start=D(2024, 3, 16), end=D(2025, 3, 14)) == Decimal("0")
 
 
-def test_ce_hours_between_by_body(history):
+def test_credit_hours_between_by_body(history):
     user, _ = history
-    assert ce_hours_between(user=user, start=D(2024, 1, 1), end=D(2026, 12, 31), body="accme-ama") == Decimal("3")
-    assert ce_hours_between(user=user, start=D(2024, 1, 1), end=D(2026, 12, 31), body=body("apa")) == Decimal("3.5")
-    assert ce_hours_between(user=learner(email="x@example.org"), start=D(2000, 1, 1), end=D(2100, 1, 1)) == 0
+    assert credit_hours_between(user=user, start=D(2024, 1, 1), end=D(2026, 12, 31), body="accme-ama") == Decimal("3")
+    assert credit_hours_between(user=user, start=D(2024, 1, 1), end=D(2026, 12, 31), body=body("apa")) == Decimal("3.5")
+    assert credit_hours_between(user=learner(email="x@example.org"), start=D(2000, 1, 1), end=D(2100, 1, 1)) == 0
 
 
 def test_the_page_shows_totals_and_statuses(history, client):
