@@ -20,7 +20,9 @@ import requests
 from django.conf import settings
 from wagtail.models import PageViewRestriction
 
+from certificates.views import VERIFY_RATE
 from tests.factories import learner, make_course
+from tests.ratelimits import address_with_time_left
 from tests.security.production import SECRET, SIGNING_KEY
 from tests.worker import database_url
 
@@ -161,7 +163,7 @@ def test_login_lockout_counts_across_processes(servers):
 
 
 def test_verification_rate_limit_counts_across_processes(servers):
-    browser = Browser(servers)
+    browser = Browser(servers, client_ip=address_with_time_left(VERIFY_RATE))
     statuses = [browser.get("/verify/AAAAA-AAAAA-AAAAA/").status_code for _ in range(62)]
     # 60 a minute per client address, counted once for both servers.
     assert statuses[:60] == [404] * 60
