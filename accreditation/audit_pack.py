@@ -5,7 +5,10 @@ testable byte by byte.
 Files: the roster of claims (CSV), the evaluation summary (each item's mean
 and distribution) and comments (CSV), the final-exam statistics (CSV), the
 course as learners saw it and its disclosures (JSON), the approval relied on
-(JSON), a README and a manifest with each file's SHA-256."""
+(JSON), a README and a manifest with each file's SHA-256; for an offering
+tracked in CE Broker, its roster upload and the completions it cannot take;
+for a body reporting to ACCME's PARS, the activity's learner totals
+(board_files.py)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from accreditation.board_files import (
+    CEBROKER_EXCEPTION_HEADINGS,
+    CEBrokerCourse,
+    cebroker_roster,
+    pars_activity_totals,
+)
 from core.spreadsheets import csv_writer
 
 ROSTER_HEADINGS = (
@@ -57,6 +66,8 @@ class AuditPackData:
     evaluation_items: list[EvaluationItem] = field(default_factory=list)
     evaluation_answers: list[dict] = field(default_factory=list)  # one dict of answers per response
     exam_scores: list[tuple[Decimal, bool]] = field(default_factory=list)  # (score %, passed) per graded attempt
+    cebroker: CEBrokerCourse | None = None  # set when the offering is tracked in CE Broker
+    pars_totals: dict | None = None  # physician_learners, other_learners, credit_claims; for PARS bodies
 
 
 def evaluation_summary(items: list[EvaluationItem], answers: list[dict]) -> tuple[list[list], list[list]]:
@@ -90,10 +101,11 @@ def exam_summary(scores: list[tuple[Decimal, bool]]) -> list[list]:
     ]
 
 
-def _csv(rows: list[list], headings: tuple | list) -> bytes:
+def _csv(rows: list[list], headings: tuple | list | None) -> bytes:
     buf = io.StringIO()
     writer = csv_writer(buf)
-    writer.writerow(list(headings))
+    if headings is not None:
+        writer.writerow(list(headings))
     writer.writerows(rows)
     return buf.getvalue().encode("utf-8")
 
@@ -114,7 +126,19 @@ def _readme(data: AuditPackData) -> bytes:
         "posttest_summary.csv     final-exam attempts, pass rate and scores\n"
         "course.json              the course as learners saw it (version) and its disclosures\n"
         "approval.json            the provider approval and the offering the claims relied on\n"
-        "manifest.json            SHA-256 of every file above\n"
+        + (
+            "cebroker_roster.csv      CE Broker roster upload (its column layout, no heading row;\n"
+            "                         save as an Excel file to upload)\n"
+            "cebroker_exceptions.csv  claims CE Broker cannot take from the file, with the reason\n"
+            if data.cebroker
+            else ""
+        )
+        + (
+            "pars_activity_totals.csv learner totals for reporting the activity in ACCME PARS\n"
+            if data.pars_totals
+            else ""
+        )
+        + "manifest.json            SHA-256 of every file above\n"
     ).encode()
 
 
@@ -136,6 +160,17 @@ def build_audit_pack(data: AuditPackData, progress: Callable[[int], None] | None
         ("course.json", lambda: _json(data.course)),
         ("approval.json", lambda: _json({"approval": data.approval, "offering": data.offering})),
     ]
+    if data.cebroker:
+        upload, exceptions = cebroker_roster(data.roster, data.cebroker)
+        files += [
+            ("cebroker_roster.csv", lambda: _csv(upload, None)),
+            ("cebroker_exceptions.csv", lambda: _csv(exceptions, CEBROKER_EXCEPTION_HEADINGS)),
+        ]
+    if data.pars_totals:
+        totals = pars_activity_totals(
+            course=data.course, offering=data.offering, start=data.start, end=data.end, **data.pars_totals
+        )
+        files.append(("pars_activity_totals.csv", lambda: _csv(totals, ("measure", "value"))))
     buf = io.BytesIO()
     manifest = {}
     # A fixed timestamp in every entry: the same data gives the same ZIP.

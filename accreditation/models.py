@@ -9,12 +9,17 @@ snapshot keeps what is printed. See docs/CE_CREDIT.md."""
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 
 from accounts.models import Profession
+
+# CE Broker's numbers are digits (its upload wants them without the "50-" or
+# "20-" prefix); its profession and subject-area codes are letters and digits.
+CEBROKER_NUMBER = RegexValidator(r"^[0-9]{1,12}$", "Digits only, without the prefix (50- or 20-).")
+CEBROKER_CODE = RegexValidator(r"^[A-Za-z0-9]{1,20}$", "Letters and digits only, as CE Broker lists the code.")
 
 
 class AccreditingBody(models.Model):
@@ -42,6 +47,19 @@ class AccreditingBody(models.Model):
         blank=True,
         help_text="Learners of this profession are offered this body's credit first.",
     )
+    cebroker_profession_code = models.CharField(
+        "CE Broker profession code",
+        max_length=20,
+        blank=True,
+        validators=[CEBROKER_CODE],
+        help_text="For a state board that tracks CE in CE Broker: the licensees' profession code in CE Broker's "
+        "list (e.g. RN). Empty: no CE Broker roster for this body.",
+    )
+    reports_to_pars = models.BooleanField(
+        "reports to ACCME PARS",
+        default=False,
+        help_text="Audit packs for this body include the activity's learner totals as ACCME's PARS asks for them.",
+    )
 
     panels = [
         FieldPanel("code"),
@@ -51,6 +69,9 @@ class AccreditingBody(models.Model):
         FieldPanel("hours_increment"),
         FieldPanel("license_required"),
         FieldPanel("profession"),
+        MultiFieldPanel(
+            [FieldPanel("cebroker_profession_code"), FieldPanel("reports_to_pars")], heading="Reporting to trackers"
+        ),
     ]
 
     class Meta:
@@ -74,6 +95,13 @@ class ProviderApproval(models.Model):
     retention_years = models.PositiveSmallIntegerField(
         default=6, help_text="How many years the body requires attendance records to be kept."
     )
+    cebroker_provider_number = models.CharField(
+        "CE Broker provider tracking number",
+        max_length=12,
+        blank=True,
+        validators=[CEBROKER_NUMBER],
+        help_text="Without the 50- prefix. Empty if this approval is not tracked in CE Broker.",
+    )
 
     panels = [
         FieldPanel("body"),
@@ -81,6 +109,7 @@ class ProviderApproval(models.Model):
         FieldPanel("statement"),
         MultiFieldPanel([FieldPanel("valid_from"), FieldPanel("valid_to")], heading="Valid"),
         FieldPanel("retention_years"),
+        FieldPanel("cebroker_provider_number"),
     ]
 
     class Meta:
@@ -119,6 +148,20 @@ class CreditOffering(models.Model):
         null=True, blank=True, help_text="Lowest final-exam score that earns this credit; empty for the course's own."
     )
     active = models.BooleanField(default=True, help_text="Learners can claim this credit.")
+    cebroker_course_number = models.CharField(
+        "CE Broker course tracking number",
+        max_length=12,
+        blank=True,
+        validators=[CEBROKER_NUMBER],
+        help_text="Without the 20- prefix. Set it and the audit pack holds a CE Broker roster.",
+    )
+    cebroker_subject_area = models.CharField(
+        "CE Broker subject area code",
+        max_length=20,
+        blank=True,
+        validators=[CEBROKER_CODE],
+        help_text="Needed to report partial credit (hours below the maximum) to CE Broker.",
+    )
 
     panels = [
         FieldPanel("course"),
@@ -129,6 +172,9 @@ class CreditOffering(models.Model):
         FieldPanel("requires_evaluation"),
         FieldPanel("pass_mark_percent"),
         FieldPanel("active"),
+        MultiFieldPanel(
+            [FieldPanel("cebroker_course_number"), FieldPanel("cebroker_subject_area")], heading="CE Broker"
+        ),
     ]
 
     class Meta:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Exists, Max, OuterRef, Prefetch
 from django.utils import timezone
 
+from accounts.models import Profession
 from certificates.models import CURRENT_STATUSES, Certificate, CertificateStatus, provider_details_missing
 from certificates.services import provider_settings
 from courses.models import CourseCompletion, EvaluationResponse
@@ -19,6 +20,7 @@ from quizzes.models import Attempt, AttemptStatus
 
 from . import rules
 from .audit_pack import AuditPackData, EvaluationItem
+from .board_files import CEBrokerCourse
 from .models import AccreditingBody, AuditPack, CreditClaim, CreditOffering, ProviderApproval
 
 
@@ -250,8 +252,9 @@ def _course_record(course) -> dict:
 
 
 def audit_pack_data(*, pack: AuditPack, now: datetime.datetime) -> AuditPackData:
-    """Everything the audit pack holds for its offering and period (completions,
-    evaluations and exam attempts dated within it)."""
+    """Everything the audit pack holds for its offering and period: the claims
+    whose completion falls in it, and the evaluations and final-exam attempts
+    of the learners who made them (a board audits its own learners)."""
     offering, course = pack.offering, pack.offering.course
     claims = _in_period(roster_claims().filter(offering=offering), "completion__completed_at", pack.start, pack.end)
     roster = [
@@ -268,13 +271,13 @@ def audit_pack_data(*, pack: AuditPack, now: datetime.datetime) -> AuditPackData
             "certificate_code": c.certificate.code,
             "certificate_status": c.certificate.status,
             "claimed_at": c.claimed_at.isoformat(timespec="seconds"),
+            "cebroker_provider_number": c.approval.cebroker_provider_number,
         }
         for c in claims
     ]
-    answers = _in_period(EvaluationResponse.objects.filter(course=course), "submitted_at", pack.start, pack.end)
-    attempts = _in_period(
-        Attempt.objects.filter(quiz__course=course, status=AttemptStatus.GRADED), "submitted_at", pack.start, pack.end
-    )
+    claimants = claims.values("user_id")
+    answers = EvaluationResponse.objects.filter(course=course, user__in=claimants)
+    attempts = Attempt.objects.filter(quiz__course=course, status=AttemptStatus.GRADED, user__in=claimants)
     approvals = [
         {
             "approval_number": a.approval_number,
@@ -303,7 +306,34 @@ def audit_pack_data(*, pack: AuditPack, now: datetime.datetime) -> AuditPackData
         evaluation_items=[EvaluationItem(q.key, q.text, q.kind) for q in course.evaluation_questions.all()],
         evaluation_answers=list(answers.values_list("answers", flat=True)),
         exam_scores=list(attempts.values_list("score", "passed")),
+        cebroker=_cebroker_course(offering),
+        pars_totals=_pars_totals(pack, claims) if offering.body.reports_to_pars else None,
     )
+
+
+def _cebroker_course(offering: CreditOffering) -> CEBrokerCourse | None:
+    if not (offering.cebroker_course_number and offering.body.cebroker_profession_code):
+        return None
+    return CEBrokerCourse(
+        course_number=offering.cebroker_course_number,
+        profession_code=offering.body.cebroker_profession_code,
+        subject_area=offering.cebroker_subject_area,
+        max_hours=offering.max_hours,
+    )
+
+
+def _pars_totals(pack: AuditPack, claims) -> dict:
+    """Learners who completed the course in the period, physicians (by the
+    profession on their profile) and others, and the period's credit claims."""
+    completions = _in_period(
+        CourseCompletion.objects.filter(course=pack.offering.course), "completed_at", pack.start, pack.end
+    )
+    physicians = completions.filter(user__profile__profession=Profession.PHYSICIAN).count()
+    return {
+        "physician_learners": physicians,
+        "other_learners": completions.count() - physicians,
+        "credit_claims": claims.count(),
+    }
 
 
 def export_credit_claims(*, user) -> list[dict]:

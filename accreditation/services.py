@@ -54,6 +54,7 @@ class BodySeed:
     credit_type: str
     profession: str
     license_required: bool = True
+    reports_to_pars: bool = False
 
 
 # The bodies a provider of CE for these professions deals with. Approvals
@@ -81,6 +82,7 @@ BODY_SEEDS = (
         "ACCME/AMA",
         "AMA PRA Category 1 Credits\u2122",
         Profession.PHYSICIAN,
+        reports_to_pars=True,
     ),
     BodySeed("other", "State board or other body", "State board / other", "CE hours", ""),
 )
@@ -99,6 +101,7 @@ def accrediting_bodies_ensure() -> list[AccreditingBody]:
                 "credit_type": seed.credit_type,
                 "profession": seed.profession,
                 "license_required": seed.license_required,
+                "reports_to_pars": seed.reports_to_pars,
             },
         )
         bodies.append(body)
