@@ -153,7 +153,8 @@ class CreditOffering(models.Model):
         max_length=12,
         blank=True,
         validators=[CEBROKER_NUMBER],
-        help_text="Without the 20- prefix. Set it and the audit pack holds a CE Broker roster.",
+        help_text="Without the 20- prefix. With it and the body's CE Broker profession code, audit packs hold "
+        "a CE Broker roster.",
     )
     cebroker_subject_area = models.CharField(
         "CE Broker subject area code",

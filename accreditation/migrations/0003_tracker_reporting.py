@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='creditoffering',
             name='cebroker_course_number',
-            field=models.CharField(blank=True, help_text='Without the 20- prefix. Set it and the audit pack holds a CE Broker roster.', max_length=12, validators=[django.core.validators.RegexValidator('^[0-9]{1,12}$', 'Digits only, without the prefix (50- or 20-).')], verbose_name='CE Broker course tracking number'),
+            field=models.CharField(blank=True, help_text="Without the 20- prefix. With it and the body's CE Broker profession code, audit packs hold a CE Broker roster.", max_length=12, validators=[django.core.validators.RegexValidator('^[0-9]{1,12}$', 'Digits only, without the prefix (50- or 20-).')], verbose_name='CE Broker course tracking number'),
         ),
         migrations.AddField(
             model_name='creditoffering',
