@@ -19,6 +19,12 @@ Redis DB 7, a worker started as in production (`celery -A config worker
   (c) worker memory: resident memory of the pool processes after the first
       100 certificates of the throughput run and after all of them (the
       in-process render loop is measured by bench_pdf.py).
+  (d) efficiency: what the two cores could do with nothing but the work
+      itself. In this process, with the worker idle, the CPU time
+      (time.process_time) of rendering a certificate's PDF and of building
+      and signing its credential, median over 30 certificates; the capacity
+      is 2 / (render + sign) per second, and the pipeline's throughput from
+      (a) should reach at least 0.8x of it.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ DB = os.environ.get("BENCH_ISSUANCE_DB", "trdcert_bench_issuance")
 TARGET_RATE = 80.0
 TARGET_LATENCY_MS = 150.0
 TARGET_GROWTH = 10.0
+TARGET_EFFICIENCY = 0.8
+BASELINE_SAMPLES = 30
 
 
 def pool_rss_kib(worker):
@@ -113,6 +121,31 @@ def stored_pdfs(ids):
     return good
 
 
+def render_and_sign_cpu(certificates):
+    """Median CPU seconds of (render one PDF, build and sign one credential)."""
+    from bench_credentials import ISSUER, unsigned
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from certificates.pdf import render_certificate
+    from certificates.services import print_data
+    from credentials import did, signing
+
+    key = Ed25519PrivateKey.generate()
+    method = did.verification_method_id(ISSUER.id, signing.public_key_multibase(key.public_key()))
+    options = signing.ProofOptions(verification_method=method, created="2026-11-30T12:00:00Z")
+    render_times, sign_times = [], []
+    for i, certificate in enumerate(certificates):
+        t0 = time.process_time()
+        render_certificate(print_data(certificate=certificate))
+        t1 = time.process_time()
+        signing.sign(unsigned(i), private_key=key, options=options)
+        t2 = time.process_time()
+        if i >= 3:  # the first few load fonts and contexts
+            render_times.append(t1 - t0)
+            sign_times.append(t2 - t1)
+    return statistics.median(render_times), statistics.median(sign_times)
+
+
 def main():
     p = make_parser(__doc__)
     p.add_argument("--certificates", type=int, default=1000, help="certificates in the throughput run")
@@ -127,7 +160,7 @@ def main():
 
     course = make_course(modules=1, lessons=1, questions=2, final_questions=2)
     batch_course = make_course(modules=1, lessons=1, questions=2, final_questions=2)  # the throughput batch alone
-    warmup_users = bulk_learners(10, "warm")
+    warmup_users = bulk_learners(BASELINE_SAMPLES, "warm")
     users = bulk_learners(args.certificates, "learner")
     latency_users = bulk_learners(args.latency_samples, "latency")
     for user in latency_users:
@@ -140,6 +173,9 @@ def main():
         # Warm-up: the pool processes import ReportLab and load fonts on first use.
         ids, _ = request_many(warmup_users, course)
         wait_issued(ids, timeout=60)
+        # (d) the work alone, in this process, while the worker is idle.
+        render_cpu, sign_cpu = render_and_sign_cpu(list(Certificate.objects.filter(pk__in=ids)))
+        capacity = 2 / (render_cpu + sign_cpu)
 
         # (a) throughput, and (c) pool memory along the way.
         ids, t0 = request_many(users, batch_course)
@@ -192,6 +228,7 @@ def main():
     growth = (rss_late - rss_early) / rss_early * 100 if rss_early else None
     median_latency = statistics.median(latencies)
     n = args.certificates
+    efficiency = rate / capacity
     rows = [
         row(f"certificates issued of {n}", str(issued), str(n), issued == n),
         row("stored PDFs matching their hash", str(good_pdfs), str(n), good_pdfs == n),
@@ -200,6 +237,15 @@ def main():
             f"{rate:.1f}/s",
             f">= {TARGET_RATE:.0f}/s",
             rate >= TARGET_RATE,
+        ),
+        row("CPU to render one certificate PDF, median (this process)", ms(render_cpu)),
+        row("CPU to build and sign one credential, median", ms(sign_cpu)),
+        row("capacity of two cores, 2 / (render + sign)", f"{capacity:.1f}/s"),
+        row(
+            "efficiency: throughput / capacity",
+            f"{efficiency:.2f}x",
+            f">= {TARGET_EFFICIENCY}x",
+            efficiency >= TARGET_EFFICIENCY,
         ),
         row(
             "latency completion -> stored PDF, median",
@@ -229,6 +275,10 @@ def main():
         "stored_pdfs_ok": good_pdfs,
         "seconds": round(elapsed, 3),
         "rate_per_s": round(rate, 2),
+        "render_cpu_ms": round(render_cpu * 1000, 2),
+        "sign_cpu_ms": round(sign_cpu * 1000, 2),
+        "capacity_per_s": round(capacity, 2),
+        "efficiency": round(efficiency, 3),
         "latency_median_ms": round(median_latency * 1000, 2),
         "latency_p95_ms": round(percentile(latencies, 95) * 1000, 2),
         "latencies_ms": [round(x * 1000, 1) for x in latencies],
