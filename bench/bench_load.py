@@ -1,18 +1,21 @@
-"""Load test: 50 simulated learners against gunicorn, a Celery worker, PostgreSQL and Redis.
+"""Load test: 100 simulated learners against gunicorn, a Celery worker, PostgreSQL and Redis.
 
 Run from the repository root (PostgreSQL and Redis running, locust installed
 from the `bench` extra):
 
-    .venv/bin/python bench/bench_load.py [--json PATH] [--users 50] [--seconds 120]
+    .venv/bin/python bench/bench_load.py [--json PATH] [--users 100] [--seconds 180]
 
 On its own database (trdcert_bench_load) and Redis DBs 7/8, it builds a
 three-module course, enrols one learner per simulated user, starts gunicorn
 (2 sync workers) and a Celery worker (concurrency 2), and runs locust
 headless on loopback for a bounded time (bench/locustfile.py: read lesson,
-save answers, submit, view dashboard; evaluation and certificate at the end
-of the course). Targets: zero failed requests, p95 under 300 ms over all
-requests, and afterwards every attempt whose submission was accepted is in
-the database, graded; every certificate requested is issued.
+save answers, submit, view dashboard, search the certification registry of
+1,000 entries; at the end of the course the evaluation, the certificate's
+PDF, credential and public verification page, and an APA credit claim).
+Targets: zero failed requests, p95 under 300 ms over all requests, and
+afterwards every attempt whose submission was accepted is in the database,
+graded; every certificate requested is issued, and issued once; every
+accepted credit claim has its own issued certificate.
 """
 
 from __future__ import annotations
@@ -38,9 +41,11 @@ from common import (
     write_json,
 )
 from common import parser as make_parser
+from django.db.models import Count
 
 DB = "trdcert_bench_load"
 TARGET_P95_MS = 300
+REGISTRY_ENTRIES = 1000
 
 
 def course_config(course):
@@ -63,7 +68,36 @@ def course_config(course):
             )
         quizzes.append({"id": quiz_id, "questions": questions})
     lessons = [{"id": lesson.id, "url": lesson.url} for lesson in structure.lessons]
-    return {"lessons": lessons, "quizzes": quizzes, "evaluation_url": f"/learning/courses/{course.id}/evaluation/"}
+    return {
+        "lessons": lessons,
+        "quizzes": quizzes,
+        "evaluation_url": f"/learning/courses/{course.id}/evaluation/",
+        "status_url": f"/certificates/status/{course.id}/",
+        "claim_url": f"/learning/credit/{course.id}/claim/",
+    }
+
+
+def credit_and_registry(course):
+    """An APA offering for the course (the learners are psychologists), and a
+    public registry of opted-in certified therapists to search."""
+    from bench_certification_reminders import seed
+
+    from certification.models import Certification
+    from tests.accreditation.helpers import approval, offering, ready_provider
+
+    ready_provider()
+    approval("apa")
+    apa = offering(course, "apa", max_hours="2.00")
+    seed(REGISTRY_ENTRIES)
+    entries = list(Certification.objects.all())
+    for certification in entries:
+        certification.in_registry = True
+        certification.registry_name = certification.snapshot["legal_name"]
+        certification.registry_jurisdiction = "Oregon"
+    Certification.objects.bulk_update(
+        entries, ["in_registry", "registry_name", "registry_jurisdiction"], batch_size=500
+    )
+    return {"offering_id": apa.pk, "max_hours": "2.00", "registry_names": ["bench", "learner 4", "Bench Learner 12"]}
 
 
 def warm_up(base, cookie, config_path):
@@ -87,12 +121,13 @@ def read_stats(prefix):
 
 def main():
     p = make_parser(__doc__)
-    p.add_argument("--users", type=int, default=50)
-    p.add_argument("--seconds", type=int, default=120)
+    p.add_argument("--users", type=int, default=100)
+    p.add_argument("--seconds", type=int, default=180)
     args = p.parse_args()
 
     env = setup_django(DB)
-    from certificates.models import Certificate, CertificateStatus
+    from accreditation.models import CreditClaim
+    from certificates.models import Certificate, CertificateEvent, CertificateStatus
     from courses.services import enrol
     from quizzes.models import Attempt, AttemptStatus
     from tests.factories import learner, make_course
@@ -105,15 +140,18 @@ def main():
     enrol(user=warm_user, course=course)
     warm_cookie = session_cookie(warm_user)
     accounts = []
-    for _ in range(args.users):
+    for n in range(args.users):
         user = learner()
         enrol(user=user, course=course)
-        accounts.append({"email": user.email, "session": session_cookie(user)})
+        # Each learner its own address in the benchmarking range 198.18.0.0/15.
+        address = f"198.18.{n // 250}.{n % 250 + 1}"
+        accounts.append({"email": user.email, "session": session_cookie(user), "address": address})
+    extra = credit_and_registry(course)
 
     out = VAR / DB
     out.mkdir(parents=True, exist_ok=True)
     config_path, submitted_path, prefix = out / "load-config.json", out / "submitted.json", out / "locust"
-    config_path.write_text(json.dumps({"sessions": accounts, **course_config(course)}))
+    config_path.write_text(json.dumps({"sessions": accounts, **course_config(course), **extra}))
     submitted_path.unlink(missing_ok=True)
 
     worker = start_worker(env, out / "worker.log", concurrency=2)
@@ -166,6 +204,10 @@ def main():
     ).count()
     certs_requested = requested.count()
     certs_issued = requested.filter(status=CertificateStatus.ISSUED).count()
+    issue_events = CertificateEvent.objects.filter(certificate__course=course, kind=CertificateEvent.Kind.ISSUED)
+    issued_twice = issue_events.values("certificate").annotate(n=Count("id")).filter(n__gt=1).count()
+    claims = CreditClaim.objects.filter(offering__course=course)
+    claims_issued = claims.filter(certificate__status=CertificateStatus.ISSUED).count()
     server_errors = (out / "gunicorn.log").read_text().count("Traceback")
 
     rows = [
@@ -186,8 +228,25 @@ def main():
             "all",
             certs_issued == certs_requested,
         ),
+        row("certificates issued more than once", str(issued_twice), "0", issued_twice == 0),
+        row(
+            "accepted credit claims with an issued certificate",
+            f"{claims_issued} of {len(results['claimed'])} (rows: {claims.count()})",
+            "all",
+            claims.count() == len(results["claimed"]) == claims_issued,
+        ),
     ]
-    for name in ("lesson page", "answer save", "quiz submit", "dashboard"):
+    for name in (
+        "lesson page",
+        "answer save",
+        "quiz submit",
+        "dashboard",
+        "registry search",
+        "certificate PDF",
+        "credential download",
+        "certificate verification",
+        "credit claim",
+    ):
         if name in stats:
             s = stats[name]
             rows.append(row(f"  {name}: count / median / p95", f"{s['Request Count']} / {s['50%']} / {s['95%']} ms"))
@@ -213,6 +272,9 @@ def main():
         "evaluations": len(results["evaluated"]),
         "certificates_requested": certs_requested,
         "certificates_issued": certs_issued,
+        "certificates_issued_twice": issued_twice,
+        "credit_claims": claims.count(),
+        "credit_claims_accepted": len(results["claimed"]),
         "server_tracebacks": server_errors,
     }
     write_json(args.json, name="load", title="Load (target 7)", rows=rows, figures=figures)

@@ -5,11 +5,18 @@ journey: read the next lesson (and mark it complete), open the next quiz not
 yet passed, save its answers one by one as a person clicks them (autosave),
 submit, and view the dashboard. 70% of the attempts answer everything
 right, the rest everything wrong, so learners retry quizzes and some finish the
-course, submit the evaluation and get a certificate from the worker.
+course, submit the evaluation and get a certificate from the worker. A
+learner with a certificate then downloads its PDF and credential, opens its
+public verification page (as anyone scanning the QR code would) and claims
+CE credit once; every loop also searches the public certification registry.
+Each simulated learner sends its own client address (X-Forwarded-For, which
+the production settings trust from one proxy), so per-address rate limits
+count each learner apart, as they would for real visitors.
 
 BENCH_LOAD_CONFIG names the JSON written by bench_load.py (sessions, lesson
-and quiz ids, right and wrong choices); at the end the ids of every attempt
-whose submission was accepted are written to BENCH_LOAD_SUBMITTED.
+and quiz ids, right and wrong choices, the credit offering, registry names);
+at the end the ids of every attempt whose submission was accepted, and who
+evaluated and claimed credit, are written to BENCH_LOAD_SUBMITTED.
 """
 
 import json
@@ -25,11 +32,14 @@ SESSIONS = iter(CONFIG["sessions"])
 PASS_RATE = 0.7
 SUBMITTED = []
 EVALUATED = []
+CLAIMED = []
 
 
 @events.quitting.add_listener
 def _write_results(environment, **kwargs):
-    Path(os.environ["BENCH_LOAD_SUBMITTED"]).write_text(json.dumps({"attempts": SUBMITTED, "evaluated": EVALUATED}))
+    Path(os.environ["BENCH_LOAD_SUBMITTED"]).write_text(
+        json.dumps({"attempts": SUBMITTED, "evaluated": EVALUATED, "claimed": CLAIMED})
+    )
 
 
 class Journey(SequentialTaskSet):
@@ -37,6 +47,7 @@ class Journey(SequentialTaskSet):
         self.lessons_done = set()
         self.passed = set()
         self.evaluated = False
+        self.claimed = False
         self.attempt = None
 
     def csrf(self):
@@ -112,6 +123,35 @@ class Journey(SequentialTaskSet):
                 EVALUATED.append(self.user.email)
 
     @task
+    def certificate_and_credit(self):
+        if not self.evaluated or self.claimed:
+            return
+        response = self.client.get(CONFIG["status_url"], name="certificate status")
+        body = response.json() if response.status_code == 200 else {}
+        if body.get("status") != "issued":
+            return  # still being prepared: look again on the next loop
+        self.client.get(body["download_url"], name="certificate PDF")
+        self.client.get(body["credential_url"], name="credential download")
+        self.client.get(body["verify_url"], name="certificate verification")
+        self.client.get(CONFIG["claim_url"], name="credit claim page")
+        data = {
+            "csrfmiddlewaretoken": self.csrf(),
+            "offering": CONFIG["offering_id"],
+            "hours": CONFIG["max_hours"],
+            "license_number": "PSY-123456",
+            "license_jurisdiction": "Oregon",
+            "attested": "on",
+        }
+        self.claimed = self.post(CONFIG["claim_url"], "credit claim", 302, data=data).status_code == 302
+        if self.claimed:
+            CLAIMED.append(self.user.email)
+
+    @task
+    def registry(self):
+        name = random.choice(CONFIG["registry_names"])
+        self.client.get("/certification/registry/", params={"name": name}, name="registry search")
+
+    @task
     def dashboard(self):
         self.client.get("/learning/", name="dashboard")
 
@@ -124,3 +164,4 @@ class Learner(HttpUser):
         account = next(SESSIONS)
         self.email = account["email"]
         self.client.cookies.set("sessionid", account["session"])
+        self.client.headers["X-Forwarded-For"] = account["address"]
