@@ -213,6 +213,21 @@ def roster_claims():
     ).order_by("-completion__completed_at", "pk")
 
 
+# What the audit pack's roster reads of a claim (see CreditClaim's properties).
+ROSTER_FIELDS = (
+    "hours",
+    "license_number",
+    "license_jurisdiction",
+    "claimed_at",
+    "certificate__snapshot",
+    "certificate__code",
+    "certificate__status",
+    "completion__completed_at",
+    "approval__approval_number",
+    "approval__cebroker_provider_number",
+)
+
+
 def _in_period(qs, field_name, start, end):
     if start:
         qs = qs.filter(**{f"{field_name}__date__gte": start})
@@ -257,6 +272,15 @@ def audit_pack_data(*, pack: AuditPack, now: datetime.datetime) -> AuditPackData
     of the learners who made them (a board audits its own learners)."""
     offering, course = pack.offering, pack.offering.course
     claims = _in_period(roster_claims().filter(offering=offering), "completion__completed_at", pack.start, pack.end)
+    # One offering, so only the rows each claim differs by: joining the
+    # offering's body and course page into every row built a Wagtail page
+    # per claim, most of the time and memory of a large pack.
+    roster_rows = (
+        claims.select_related(None)
+        .select_related("certificate", "completion", "approval")
+        .only(*ROSTER_FIELDS)
+        .iterator(chunk_size=2000)
+    )
     roster = [
         {
             "name": c.learner_name,
@@ -273,7 +297,7 @@ def audit_pack_data(*, pack: AuditPack, now: datetime.datetime) -> AuditPackData
             "claimed_at": c.claimed_at.isoformat(timespec="seconds"),
             "cebroker_provider_number": c.approval.cebroker_provider_number,
         }
-        for c in claims
+        for c in roster_rows
     ]
     claimants = claims.values("user_id")
     answers = EvaluationResponse.objects.filter(course=course, user__in=claimants)

@@ -58,6 +58,12 @@ BENCHMARKS = [
         "-",
         "expiry-reminder sweep over 100,000 certifications, run three times",
     ),
+    (
+        "workloads",
+        "bench_workloads.py",
+        "-",
+        "registry search, audit pack, revoke at 1x/10x/100x: time, queries, peak memory, EXPLAIN",
+    ),
 ]
 
 
