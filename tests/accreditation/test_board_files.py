@@ -184,3 +184,36 @@ def test_a_pack_counts_only_its_claimants_and_reports_to_both_trackers(media_roo
     assert ama_data.cebroker is None
     assert ama_data.pars_totals == {"physician_learners": 1, "other_learners": 2, "credit_claims": 1}
     assert [a["relevance"] for a in ama_data.evaluation_answers] == ["1"]
+
+
+@pytest.mark.django_db
+def test_the_pack_reads_a_fixed_number_of_queries_whatever_the_number_of_claims(media_root):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .helpers import ready_provider
+
+    ready_provider()
+    course = make_course(modules=1, lessons=1, questions=1, final_questions=1)
+    approval("accme-ama", cebroker_provider_number="50123")
+    ama = offering(course, "accme-ama", cebroker_course_number="20345")
+    board = body("accme-ama")
+    board.cebroker_profession_code = "MD"
+    board.save()
+    pack = AuditPack.objects.create(offering=ama)
+    counts = []
+    for n in (1, 4):
+        while ama.claims.count() < n:
+            user = learner(email=f"md{ama.claims.count()}@example.org")
+            complete_course(user, course)
+            claim(user, course, ama, "2.00")
+        audit_pack_data(pack=AuditPack.objects.get(pk=pack.pk), now=timezone.now())  # warm caches
+        fresh = AuditPack.objects.get(pk=pack.pk)
+        with CaptureQueriesContext(connection) as queries:
+            data = audit_pack_data(pack=fresh, now=timezone.now())
+        assert len(data.roster) == n and data.cebroker is not None and data.pars_totals is not None
+        counts.append(len(queries))
+    # Offering, course page, roster (one cursor), body, approvals, objectives,
+    # evaluation items, answers, exam scores, PARS completions (physicians,
+    # all) and claims: 12, for one claim or four.
+    assert counts == [12, 12], "\n".join(q["sql"][:100] for q in queries.captured_queries)
