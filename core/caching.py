@@ -91,13 +91,11 @@ def view_restrictions_exist():
 def site_for_request(request):
     """Wagtail's Site lookup, cached per host and port with its root page
     already loaded as its specific type."""
-    from wagtail.models import Site
-
     hostname = request.get_host().split(":")[0]
     key = f"site:{hostname}:{request.get_port()}"
 
     def build():
-        site = Site._find_for_request(request)
+        site = _uncached_find_for_request(request)
         if site is not None:
             site.root_page = site.root_page.specific
         return site or False
@@ -106,16 +104,30 @@ def site_for_request(request):
     return site or None
 
 
-class CachedSiteMiddleware:
-    """Put the cached Site on the request before Wagtail looks it up."""
+_uncached_find_for_request = None
 
-    def __init__(self, get_response):
-        self.get_response = get_response
 
-    def __call__(self, request):
+def install_cached_site_lookup():
+    """Make Wagtail's own Site lookup go through the cache.
+
+    Wagtail finds the site only when something asks for it (routing a page,
+    a page URL, site settings) and keeps it on the request; views that never
+    ask (the JSON endpoints, most non-page views) no longer pay a cache round
+    trip for it. Called once from CoreConfig.ready()."""
+    global _uncached_find_for_request
+    from wagtail.models import Site
+
+    if _uncached_find_for_request is not None:
+        return
+    _uncached_find_for_request = Site._find_for_request
+
+    def find_for_request(request):
         try:
-            request._wagtail_site = site_for_request(request)
+            return site_for_request(request)
         except DisallowedHost:
-            # Leave the bad Host header to Django's own handling (400).
+            # A Host header not in ALLOWED_HOSTS: Wagtail's own uncached lookup,
+            # and Django's own handling (400) wherever it checks the host.
             logger.info("request with a host not in ALLOWED_HOSTS")
-        return self.get_response(request)
+            return _uncached_find_for_request(request)
+
+    Site._find_for_request = staticmethod(find_for_request)
