@@ -1,5 +1,4 @@
-"""Benchmark the learner and public pages: throughput against a bare Django
-view, query counts, quiz submission.
+"""Benchmark learner and public pages against a bare Django view; query counts; quiz submission.
 
 Run from the repository root (PostgreSQL and Redis running, wrk installed):
 
