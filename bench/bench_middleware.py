@@ -21,13 +21,14 @@ made of. It reports; it does not assert.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 
 from common import parser as make_parser
 from common import print_table, row, run_main, session_cookie, setup_django, write_json
 
-DB = "trdcert_bench_middleware"
+DB = os.environ.get("BENCH_MIDDLEWARE_DB", "trdcert_bench_middleware")
 ROUNDS = 5
 
 

@@ -251,13 +251,15 @@ def stop_process(proc, timeout=20):
     proc.log.close()
 
 
-def start_gunicorn(env, log_path, *, workers=2, port=None):
-    """gunicorn with ``workers`` sync workers on a free loopback port; returns (process, base URL)."""
+def start_gunicorn(env, log_path, *, workers=2, port=None, app="config.wsgi:application"):
+    """gunicorn with ``workers`` sync workers on a free loopback port; returns (process, base URL).
+
+    ``app="bench.wsgi:application"`` adds the no-middleware baseline at /bench/bare/."""
     port = port or free_port()
     proc = start_process(
         [
             str(VENV_BIN / "gunicorn"),
-            "config.wsgi:application",
+            app,
             f"--bind=127.0.0.1:{port}",
             f"--workers={workers}",
             "--worker-class=sync",

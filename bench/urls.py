@@ -1,4 +1,7 @@
-"""The product's URLs plus one tiny plain view, the baseline for page throughput."""
+"""The product's URLs plus two tiny views for the page throughput baselines.
+
+One view, two paths: ``/bench/bare/`` is served only through bench/wsgi.py's
+handler with no middleware, ``/bench/plain/`` through the whole middleware stack."""
 
 from django.http import HttpResponse
 from django.urls import include, path
@@ -9,6 +12,7 @@ def plain(request):
 
 
 urlpatterns = [
+    path("bench/bare/", plain, name="bench_bare"),
     path("bench/plain/", plain, name="bench_plain"),
     path("", include("config.urls")),
 ]

@@ -17,3 +17,14 @@ class CoreConfig(AppConfig):
         from .spreadsheets import neutralise_wagtail_csv_exports
 
         neutralise_wagtail_csv_exports()
+
+        # The content version is read from the cache once per request, and
+        # Wagtail's Site lookup goes through the cache when something asks for it.
+        from django.core.signals import request_finished, request_started
+
+        from .caching import end_request_memo, install_cached_site_lookup, start_request_memo
+
+        install_cached_site_lookup()
+
+        request_started.connect(start_request_memo, dispatch_uid="core.caching.start_request_memo")
+        request_finished.connect(end_request_memo, dispatch_uid="core.caching.end_request_memo")

@@ -7,6 +7,7 @@ learner sees an outdated page, outline or privacy setting.
 """
 
 import logging
+import threading
 
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
@@ -17,15 +18,42 @@ CONTENT_VERSION_KEY = "content-version"
 TTL = 60 * 60 * 24
 
 
-def content_version():
-    version = cache.get(CONTENT_VERSION_KEY)
+# The version is read once per request: a lesson page needs it four times
+# (site, view restrictions, course structure, template cache key), each a
+# Redis round trip. Only between request_started and request_finished, and
+# only in this thread; outside a request (workers, shell, tests calling
+# services) every call reads Redis. A bump in this thread forgets it.
+_request = threading.local()
+
+
+def start_request_memo(**kwargs):
+    _request.active = True
+    _request.version = None
+
+
+def end_request_memo(**kwargs):
+    _request.active = False
+    _request.version = None
+
+
+def _remember(version):
     if version is None:
         version = 1
         cache.add(CONTENT_VERSION_KEY, version, None)
+    if getattr(_request, "active", False):
+        _request.version = version
     return version
 
 
+def content_version():
+    version = getattr(_request, "version", None)
+    if version is not None:
+        return version
+    return _remember(cache.get(CONTENT_VERSION_KEY))
+
+
 def bump_content_version(*args, **kwargs):
+    _request.version = None
     try:
         cache.incr(CONTENT_VERSION_KEY)
     except ValueError:
@@ -33,12 +61,22 @@ def bump_content_version(*args, **kwargs):
 
 
 def cached(key, build, version=None):
-    """Return ``build()`` cached under ``key`` for the current content version."""
-    full_key = f"{key}:v{version or content_version()}"
-    value = cache.get(full_key)
-    if value is None:
-        value = build()
-        cache.set(full_key, value, TTL)
+    """Return ``build()`` cached under ``key`` for the current content version.
+
+    Each entry holds the version it was built for, so that the first lookup
+    of a request reads the version and the entry in one round trip (MGET);
+    an entry built for another version is rebuilt."""
+    version = version or getattr(_request, "version", None)
+    if version is None:
+        found = cache.get_many([CONTENT_VERSION_KEY, key])
+        version = _remember(found.get(CONTENT_VERSION_KEY))
+        entry = found.get(key)
+    else:
+        entry = cache.get(key)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    value = build()
+    cache.set(key, (version, value), TTL)
     return value
 
 
@@ -53,13 +91,11 @@ def view_restrictions_exist():
 def site_for_request(request):
     """Wagtail's Site lookup, cached per host and port with its root page
     already loaded as its specific type."""
-    from wagtail.models import Site
-
     hostname = request.get_host().split(":")[0]
     key = f"site:{hostname}:{request.get_port()}"
 
     def build():
-        site = Site._find_for_request(request)
+        site = _uncached_find_for_request(request)
         if site is not None:
             site.root_page = site.root_page.specific
         return site or False
@@ -68,16 +104,30 @@ def site_for_request(request):
     return site or None
 
 
-class CachedSiteMiddleware:
-    """Put the cached Site on the request before Wagtail looks it up."""
+_uncached_find_for_request = None
 
-    def __init__(self, get_response):
-        self.get_response = get_response
 
-    def __call__(self, request):
+def install_cached_site_lookup():
+    """Make Wagtail's own Site lookup go through the cache.
+
+    Wagtail finds the site only when something asks for it (routing a page,
+    a page URL, site settings) and keeps it on the request; views that never
+    ask (the JSON endpoints, most non-page views) no longer pay a cache round
+    trip for it. Called once from CoreConfig.ready()."""
+    global _uncached_find_for_request
+    from wagtail.models import Site
+
+    if _uncached_find_for_request is not None:
+        return
+    _uncached_find_for_request = Site._find_for_request
+
+    def find_for_request(request):
         try:
-            request._wagtail_site = site_for_request(request)
+            return site_for_request(request)
         except DisallowedHost:
-            # Leave the bad Host header to Django's own handling (400).
+            # A Host header not in ALLOWED_HOSTS: Wagtail's own uncached lookup,
+            # and Django's own handling (400) wherever it checks the host.
             logger.info("request with a host not in ALLOWED_HOSTS")
-        return self.get_response(request)
+            return _uncached_find_for_request(request)
+
+    Site._find_for_request = staticmethod(find_for_request)

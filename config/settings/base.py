@@ -73,7 +73,6 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
     "core.middleware.AccountPagesNoStoreMiddleware",
-    "core.caching.CachedSiteMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
