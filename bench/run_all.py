@@ -54,7 +54,12 @@ BENCHMARKS = [
     ),
     ("middleware", "bench_middleware.py", "3", "each middleware's cost per signed-in request, in-process; queries"),
     ("scale", "bench_scale.py", "6", "50,000 learners, 1,000,000 answers vs almost empty; EXPLAIN ANALYZE"),
-    ("load", "bench_load.py", "7", "locust, 50 learners for 2 minutes: gunicorn, worker, PostgreSQL, Redis"),
+    (
+        "load",
+        "bench_load.py",
+        "7",
+        "locust, 100 learners for 3 minutes: lessons, quizzes, certificate, credential, verification, credit, registry",
+    ),
     ("credentials", "bench_credentials.py", "-", "building, signing and verifying one credential; status list re-sign"),
     ("statistics", "bench_item_statistics.py", "8", "item statistics of a 48-item pool over 100,000 attempts"),
     (
