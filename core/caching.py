@@ -60,12 +60,14 @@ def bump_content_version(*args, **kwargs):
         cache.set(CONTENT_VERSION_KEY, 2, None)
 
 
-def cached(key, build, version=None):
+def cached(key, build, version=None, *, keep_none=True):
     """Return ``build()`` cached under ``key`` for the current content version.
 
     Each entry holds the version it was built for, so that the first lookup
     of a request reads the version and the entry in one round trip (MGET);
-    an entry built for another version is rebuilt."""
+    an entry built for another version is rebuilt. With ``keep_none=False``
+    a None result is not stored (lookups keyed by what a visitor typed must
+    not let anyone fill the cache with misses)."""
     version = version or getattr(_request, "version", None)
     if version is None:
         found = cache.get_many([CONTENT_VERSION_KEY, key])
@@ -76,7 +78,8 @@ def cached(key, build, version=None):
     if entry is not None and entry[0] == version:
         return entry[1]
     value = build()
-    cache.set(key, (version, value), TTL)
+    if value is not None or keep_none:
+        cache.set(key, (version, value), TTL)
     return value
 
 

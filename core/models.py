@@ -1,10 +1,13 @@
 """The shared page base every page type on the site builds on."""
 
+import hashlib
+
+from django.contrib.contenttypes.models import ContentType
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from wagtail.models import Page, PageViewRestriction
 
-from .caching import view_restrictions_exist
+from .caching import cached, view_restrictions_exist
 
 
 class SitePage(Page):
@@ -12,9 +15,11 @@ class SitePage(Page):
 
     Serving a deep page with Wagtail's defaults costs two queries per tree
     level to route and two more to check view restrictions. Here a URL is
-    resolved with one lookup on ``url_path`` (two queries with the specific
-    row), and the restriction check is skipped while no page anywhere has a
-    restriction (a cached flag, reset whenever restrictions change).
+    resolved to the page's type and id from the cache (kept under the content
+    version, which every publish, unpublish, move and delete bumps), then one
+    query loads the live page as its specific type; the restriction check is
+    skipped while no page anywhere has a restriction (a cached flag, reset
+    whenever restrictions change).
     """
 
     # The view that serves this page type, wired once at start-up by its
@@ -42,7 +47,7 @@ class SitePage(Page):
         if not path_components:
             return super().route(request, path_components)
         url_path = self.url_path + "/".join(path_components) + "/"
-        page = Page.objects.live().filter(url_path=url_path).specific().first()
+        page = live_page_at(url_path)
         if page is None:
             return super().route(request, path_components)
         return page.route(request, [])
@@ -51,3 +56,18 @@ class SitePage(Page):
         if not view_restrictions_exist():
             return PageViewRestriction.objects.none()
         return super().get_view_restrictions()
+
+
+def live_page_at(url_path: str):
+    """The live page at ``url_path`` as its specific type, or None. Its type
+    and id are cached (misses are not: the path is whatever a visitor typed)."""
+    digest = hashlib.sha256(url_path.encode()).hexdigest()
+    found = cached(
+        f"route:{digest}",
+        lambda: Page.objects.live().filter(url_path=url_path).values_list("content_type_id", "pk").first(),
+        keep_none=False,
+    )
+    if found is None:
+        return None
+    model = ContentType.objects.get_for_id(found[0]).model_class()
+    return model.objects.live().filter(pk=found[1]).first() if model else None

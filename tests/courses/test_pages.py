@@ -1,3 +1,5 @@
+import hashlib
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -89,6 +91,37 @@ def test_lesson_page_query_count_is_fixed_and_small(client):
     client.force_login(user)
     small_count = _lesson_queries(client, lesson(small, 1, 2).url)
     large_count = _lesson_queries(client, lesson(large, 6, 5).url)
-    # user, page by url_path (base row + specific row), enrolment, this
-    # module's completions; session, site, routing and outline come from cache.
-    assert small_count == large_count == 5
+    # user, the page as its specific type, enrolment, this module's
+    # completions; session, site, the route (path to type and id) and the
+    # outline come from the cache.
+    assert small_count == large_count == 4
+
+
+def test_a_cached_route_never_serves_a_page_once_it_is_unpublished_moved_or_renamed(client):
+    from django.core.cache import cache
+
+    from core.models import live_page_at
+
+    course = make_course(modules=2, lessons=1)
+    user = learner()
+    enrol(user=user, course=course)
+    client.force_login(user)
+    page = lesson(course, 1, 1)
+    old_url = page.url
+    assert client.get(old_url).status_code == 200  # its route is now cached
+    page.slug = "renamed"
+    page.save_revision().publish()
+    assert client.get(old_url).status_code == 404
+    page.refresh_from_db()
+    assert client.get(page.url).status_code == 200
+    page.move(ModulePage.objects.get(slug="module-2", path__startswith=course.path), pos="last-child")
+    page.refresh_from_db()
+    assert client.get(page.url).status_code == 200 and page.url != old_url
+    page.unpublish()
+    assert client.get(page.url).status_code == 404
+    # A path nobody published is not remembered: typed URLs cannot fill the cache.
+    missing = course.url_path + "no-such-page/"
+    assert live_page_at(missing) is None
+    assert client.get(course.url + "no-such-page/").status_code == 404
+    assert cache.get(f"route:{hashlib.sha256(missing.encode()).hexdigest()}") is None
+    assert cache.get(f"route:{hashlib.sha256(page.url_path.encode()).hexdigest()}") is not None

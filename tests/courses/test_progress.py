@@ -110,6 +110,7 @@ def test_dashboard_and_outline_query_counts_do_not_grow(client):
     # dashboard: user, enrolments (with course, evaluation, completion and
     # certificate as subqueries), lesson completions, passed quizzes, program
     # enrolments (with their certification as subqueries; certification's section).
-    # outline: user, page by url_path (2), then the same three.
-    # (The session comes from the cache: SESSION_ENGINE is cached_db.)
-    assert counts["small"] == counts["large"] == (5, 6)
+    # outline: user, the page as its specific type (its route is cached),
+    # then the same three. (The session comes from the cache: SESSION_ENGINE
+    # is cached_db.)
+    assert counts["small"] == counts["large"] == (5, 5)
