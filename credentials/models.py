@@ -34,6 +34,10 @@ class StatusList(models.Model):
     purpose = models.CharField(max_length=20, default="revocation")
     bits = models.BinaryField()
     document = models.JSONField(null=True, blank=True, help_text="The signed BitstringStatusListCredential.")
+    # How many credentials took an index in this list: counted as they are
+    # issued, so that choosing the list to issue into is not a COUNT over up
+    # to 65,536 rows (about 5 ms when full) on every issue.
+    issued_count = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):

@@ -12,6 +12,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -82,8 +83,8 @@ def _sign_status_list(status_list: StatusList, now: datetime) -> None:
 
 def _open_status_list(now: datetime) -> StatusList:
     # Only the id: the 16 KB bitstring and the signed list are not needed to issue.
-    current = StatusList.objects.filter(purpose="revocation").order_by("-pk").only("pk").first()
-    if current is not None and current.credentials.count() < STATUS_LIST_FILL:
+    current = StatusList.objects.filter(purpose="revocation").order_by("-pk").only("pk", "issued_count").first()
+    if current is not None and current.issued_count < STATUS_LIST_FILL:
         return current
     status_list = StatusList.objects.create(bits=bitstring.empty(StatusList.SIZE_BITS))
     _sign_status_list(status_list, now)
@@ -150,6 +151,7 @@ def credential_issue(
         try:
             with transaction.atomic():
                 credential.save()
+                StatusList.objects.filter(pk=status_list.pk).update(issued_count=F("issued_count") + 1)
             return credential
         except IntegrityError:
             if Credential.objects.filter(reference=reference).exists():

@@ -180,6 +180,20 @@ def test_issue_is_idempotent_per_reference():
     assert Credential.objects.count() == 1
 
 
+def test_each_issue_counts_in_its_status_list_and_a_half_full_list_gives_way_to_a_new_one():
+    first = issue("FIRST")
+    issue("FIRST")  # idempotent: not counted twice
+    status_list = StatusList.objects.get(pk=first.status_list_id)
+    assert status_list.issued_count == 1 == status_list.credentials.count()
+    second = issue("SECOND")
+    status_list.refresh_from_db()
+    assert second.status_list_id == status_list.pk and status_list.issued_count == 2
+    StatusList.objects.filter(pk=status_list.pk).update(issued_count=services.STATUS_LIST_FILL)
+    third = issue("THIRD")
+    assert third.status_list_id != status_list.pk
+    assert StatusList.objects.get(pk=third.status_list_id).issued_count == 1
+
+
 def test_reissue_keeps_the_award_date_and_points_to_the_replaced_credential(client):
     old = issue("OLD", awarded_at=datetime(2026, 1, 5, tzinfo=UTC))
     new = issue("NEW", awarded_at=datetime(2026, 11, 30, tzinfo=UTC), replaces_reference="OLD")
