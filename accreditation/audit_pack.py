@@ -22,13 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from accreditation.board_files import (
+from core.spreadsheets import csv_writer
+
+from .board_files import (
     CEBROKER_EXCEPTION_HEADINGS,
     CEBrokerCourse,
     cebroker_roster,
     pars_activity_totals,
 )
-from core.spreadsheets import csv_writer
 
 ROSTER_HEADINGS = (
     "name",
