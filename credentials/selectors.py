@@ -10,10 +10,13 @@ from django.utils import timezone
 
 from . import did as did_module
 from . import status_list as bitstring
-from .keys import issuer_did
+from .keys import issuer_did, signing_key
 from .models import Credential, PublishedKey, StatusList
 from .services import STATUS_LIST_CACHE_KEY, publish_current_key
 from .verification import Verdict, verify_credential
+
+# As long as the response's Cache-Control lets any HTTP cache keep it.
+DID_DOCUMENT_CACHE_SECONDS = 300
 
 
 def did_document() -> dict:
@@ -23,6 +26,23 @@ def did_document() -> dict:
         publish_current_key()
         keys = list(PublishedKey.objects.values_list("public_key_multibase", flat=True))
     return did_module.did_document(issuer_did(), keys)
+
+
+def served_did_document() -> dict:
+    """The document as the public endpoint serves it, from the cache.
+
+    Keyed by the current signing key and kept only once it lists that key,
+    so a rotation is served as soon as the new key is published; a key
+    removed by hand drops out within the max-age that HTTP caches already
+    allow. Verification on this site reads the table (did_document)."""
+    current = signing_key().public_key_multibase
+    key = f"did-document:{current}"
+    document = cache.get(key)
+    if document is None:
+        document = did_document()
+        if any(m["publicKeyMultibase"] == current for m in document["verificationMethod"]):
+            cache.set(key, document, DID_DOCUMENT_CACHE_SECONDS)
+    return document
 
 
 def status_list_document(*, pk: int) -> dict | None:

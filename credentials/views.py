@@ -6,7 +6,13 @@ from django_ratelimit.decorators import ratelimit
 
 from .building import credential_json as credential_bytes
 from .forms import CredentialFileForm
-from .selectors import credential_by_uuid, credential_verify, did_document, status_list_document
+from .selectors import (
+    DID_DOCUMENT_CACHE_SECONDS,
+    credential_by_uuid,
+    credential_verify,
+    served_did_document,
+    status_list_document,
+)
 
 VERIFY_FILE_RATE = "30/m"
 JSON_LD = "application/ld+json"
@@ -19,9 +25,9 @@ def _client_ip(group, request):
 
 
 def did_json(request):
-    response = JsonResponse(did_document(), content_type="application/did+json")
+    response = JsonResponse(served_did_document(), content_type="application/did+json")
     response["Access-Control-Allow-Origin"] = "*"
-    response["Cache-Control"] = "public, max-age=300"
+    response["Cache-Control"] = f"public, max-age={DID_DOCUMENT_CACHE_SECONDS}"
     return response
 
 

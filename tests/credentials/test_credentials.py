@@ -60,6 +60,28 @@ def test_did_document_is_served_with_the_signing_key_as_multikey(client):
     assert document["assertionMethod"] == [f"did:web:testserver#{key.public_key_multibase}"]
 
 
+def test_the_served_did_document_comes_from_the_cache_and_shows_a_rotation_at_once(
+    client, settings, django_assert_num_queries
+):
+    old_key = services.signing_key().public_key_multibase
+    get_json(client, "/.well-known/did.json")
+    with django_assert_num_queries(0):
+        cached = get_json(client, "/.well-known/did.json")
+    assert [m["publicKeyMultibase"] for m in cached["verificationMethod"]] == [old_key]
+
+    # Rotated: until the new key signs (and so is published) the document is
+    # served uncached; from then on it lists both keys.
+    settings.CREDENTIAL_SIGNING_KEY = signing.secret_key_multibase(Ed25519PrivateKey.generate())
+    new_key = services.signing_key().public_key_multibase
+    before_signing = get_json(client, "/.well-known/did.json")
+    assert [m["publicKeyMultibase"] for m in before_signing["verificationMethod"]] == [old_key]
+    issue("AFTER")
+    rotated = get_json(client, "/.well-known/did.json")
+    assert [m["publicKeyMultibase"] for m in rotated["verificationMethod"]] == [old_key, new_key]
+    with django_assert_num_queries(0):
+        get_json(client, "/.well-known/did.json")
+
+
 def test_a_credential_signed_before_a_key_rotation_still_verifies_after_it(
     client, settings, django_capture_on_commit_callbacks
 ):
