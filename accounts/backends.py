@@ -14,6 +14,8 @@ from allauth.account.auth_backends import AuthenticationBackend
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 
+from .user_cache import user_by_pk
+
 # Set while allauth's adapter runs an attempt it has already counted.
 counted_by_allauth: ContextVar[bool] = ContextVar("counted_by_allauth", default=False)
 
@@ -37,3 +39,8 @@ class GuardedAuthenticationBackend(AuthenticationBackend):
         if user is not None:
             adapter._rollback_login_failed_rl_usage()  # as allauth does on success
         return user
+
+    def get_user(self, user_id):
+        """As ModelBackend's, but the row comes through the cache (user_cache)."""
+        user = user_by_pk(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
