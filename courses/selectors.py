@@ -6,7 +6,7 @@ course or the learner's history; tests assert the exact counts.
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, IntegerField, OuterRef, Subquery, Value
 
 from core.caching import cached, content_version
 from quizzes.selectors import passed_quiz_ids
@@ -168,27 +168,38 @@ def module_detail(*, module, user):
     return {"structure": structure, "progress": progress, "module": module_ref, "module_progress": module_progress}
 
 
+# Stands for the enrolment row among lesson ids (page ids start at 1).
+_ENROLLED = 0
+
+
+def _enrolment_and_completions(*, user, course_id, lesson_ids) -> tuple[bool, frozenset]:
+    """Whether ``user`` is enrolled and which of ``lesson_ids`` they completed,
+    in one query: the enrolment as a marker row, then the completions."""
+    enrolment = (
+        Enrolment.objects.filter(user=user, course_id=course_id)
+        .annotate(marker=Value(_ENROLLED, output_field=IntegerField()))
+        .values_list("marker", flat=True)
+    )
+    completions = LessonCompletion.objects.filter(user=user, lesson__in=lesson_ids).values_list("lesson_id", flat=True)
+    rows = set(enrolment.union(completions, all=True))
+    if _ENROLLED not in rows:
+        return False, frozenset()
+    return True, frozenset(rows - {_ENROLLED})
+
+
 def lesson_context(*, lesson, user):
-    """Everything the lesson page shows around the body, in three queries
-    for an enrolled learner (enrolment, completions, course structure on a
-    cold cache only)."""
+    """Everything the lesson page shows around the body, in one query for an
+    enrolled learner (enrolment and the module's completions together) and
+    the course structure on a cold cache only."""
     structure = course_structure_for_page(lesson)
     ref = structure.lessons_by_id.get(lesson.id)
     module = structure.module(ref.module_id) if ref else None
     enrolled = False
     completed_ids = frozenset()
     if user.is_authenticated:
-        enrolled = Enrolment.objects.filter(user=user, course_id=structure.id).exists()
-        if enrolled:
-            completed_ids = (
-                frozenset(
-                    LessonCompletion.objects.filter(
-                        user=user, lesson__in=[lesson.id for lesson in module.lessons]
-                    ).values_list("lesson_id", flat=True)
-                )
-                if module
-                else frozenset()
-            )
+        enrolled, completed_ids = _enrolment_and_completions(
+            user=user, course_id=structure.id, lesson_ids=[lesson.id for lesson in module.lessons] if module else []
+        )
     previous, _ = structure.neighbours(lesson.id)
     return {
         "content_version": content_version(),

@@ -198,3 +198,15 @@ def complete_course(user, course):
 
     complete_all_but_evaluation(user, course)
     return evaluation_submit(user=user, course=course, answers={"relevance": "5", "comments": ""})
+
+
+def sign_in_as_in_steady_state(client, user):
+    """Log in, then empty the cached user's slot, as it is a little while
+    after a log-in (which marks the row changed: accounts/user_cache.py), so
+    that query counts show a signed-in learner's usual request."""
+    from django.core.cache import cache
+
+    from accounts.user_cache import KEY
+
+    client.force_login(user)
+    cache.delete(KEY.format(pk=user.pk))

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.services import account_close
 from accounts.user_cache import CHANGED, KEY, user_by_pk
-from tests.factories import learner
+from tests.factories import learner, sign_in_as_in_steady_state
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +24,7 @@ def user_queries(client, url):
 
 def signed_in(client):
     user = learner()
-    client.force_login(user)
-    cache.delete(KEY.format(pk=user.pk))  # log-in saved last_login: start from an empty slot
+    sign_in_as_in_steady_state(client, user)
     return user
 
 
