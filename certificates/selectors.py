@@ -5,7 +5,9 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.formats import date_format
 
+from core.caching import cached_row, forget_row
 from courses.selectors import lesson_minutes_by_course
+from credentials.selectors import credential_for_reference
 
 from .codes import normalize_code
 from .models import Certificate, CertificateStatus
@@ -17,6 +19,44 @@ def certificate_by_code(*, raw_code: str):
     if code is None:
         return None
     return Certificate.objects.filter(code=code).first()
+
+
+# Entries are forgotten whenever the certificate or its credential is saved.
+VERIFICATION_KEY = "certificate-verification:{code}"
+VERIFICATION_TTL = 60 * 60 * 24
+
+
+@dataclass(frozen=True)
+class Verification:
+    certificate: Certificate
+    replacement: Certificate | None
+    credential: object | None  # credentials.models.Credential
+
+
+def certificate_verification(*, raw_code: str) -> Verification | None:
+    """What the public verification page shows of the certificate a typed
+    code names: the certificate, its replacement once superseded, and its
+    credential. QR scans hit this page, so it is cached per code until either
+    row changes (``forget_verification``); unknown codes are never cached, so
+    typed URLs cannot fill the cache. The credential's status is not part of
+    it: it is read from the published status list on every request."""
+    code = normalize_code(raw_code)
+    if code is None:
+        return None
+
+    def load():
+        certificate = Certificate.objects.select_related("replaced_by").filter(code=code).first()
+        if certificate is None:
+            return None
+        superseded = certificate.status == CertificateStatus.SUPERSEDED
+        replacement = getattr(certificate, "replaced_by", None) if superseded else None
+        return Verification(certificate, replacement, credential_for_reference(reference=code))
+
+    return cached_row(VERIFICATION_KEY.format(code=code), load, VERIFICATION_TTL)
+
+
+def forget_verification(*, code: str) -> None:
+    forget_row(VERIFICATION_KEY.format(code=code))
 
 
 def certificate_for_download(*, user, raw_code):

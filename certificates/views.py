@@ -13,7 +13,12 @@ from credentials.selectors import credential_for_reference, credential_public_st
 from .codes import normalize_code
 from .forms import VerifyForm
 from .models import CertificateStatus
-from .selectors import certificate_by_code, certificate_for_download, certificate_status, transcript
+from .selectors import (
+    certificate_for_download,
+    certificate_status,
+    certificate_verification,
+    transcript,
+)
 from .services import verification_url
 
 VERIFY_RATE = "60/m"
@@ -92,18 +97,14 @@ def verify(request, code):
     canonical = normalize_code(code)
     if canonical and canonical != code:
         return redirect("certificate_verify", code=canonical)
-    certificate = certificate_by_code(raw_code=code)
-    if certificate is None:
+    found = certificate_verification(raw_code=code)
+    if found is None:
         return render(request, "certificates/verify_unknown.html", {"code": code[:40]}, status=404)
-    replacement = None
-    if certificate.status == CertificateStatus.SUPERSEDED:
-        replacement = getattr(certificate, "replaced_by", None)
-    credential = credential_for_reference(reference=certificate.code)
     context = {
-        "certificate": certificate,
-        "replacement": replacement,
-        "credential": credential,
-        "credential_status": credential_public_status(credential=credential) if credential else None,
+        "certificate": found.certificate,
+        "replacement": found.replacement,
+        "credential": found.credential,
+        "credential_status": credential_public_status(credential=found.credential) if found.credential else None,
     }
     return render(request, "certificates/verify.html", context)
 

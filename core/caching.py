@@ -11,6 +11,7 @@ import threading
 
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
+from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,33 @@ def cached(key, build, version=None, *, keep_none=True):
     if value is not None or keep_none:
         cache.set(key, (version, value), TTL)
     return value
+
+
+# Row caches: an entry per row (or per object built from a few rows), kept
+# until the row changes. Forgetting writes a short-lived CHANGED mark instead
+# of deleting, and a reader only fills an empty slot (``add``): a request
+# that read the old row just before a change committed cannot put it back.
+# The mark is written at once and again on commit, so the change's own
+# transaction and every request after the commit read the new row. Rows
+# changed by SQL that bypasses the model's signals stay stale for the TTL.
+CHANGED = "changed"
+CHANGED_TTL = 30  # longer than any gap between a reader's query and its add
+
+
+def cached_row(key, load, ttl):
+    """``load()`` cached under ``key`` until ``forget_row(key)``; None is not kept."""
+    entry = cache.get(key)
+    if entry is not None and entry != CHANGED:
+        return entry
+    value = load()
+    if value is not None and entry is None:
+        cache.add(key, value, ttl)
+    return value
+
+
+def forget_row(key):
+    cache.set(key, CHANGED, CHANGED_TTL)
+    transaction.on_commit(lambda: cache.set(key, CHANGED, CHANGED_TTL))
 
 
 def view_restrictions_exist():

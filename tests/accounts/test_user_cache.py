@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.services import account_close
-from accounts.user_cache import CHANGED, KEY, user_by_pk
+from accounts.user_cache import KEY, user_by_pk
+from core.caching import CHANGED
 from tests.factories import learner, sign_in_as_in_steady_state
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,64 @@
+"""The public verification page is cached per code (QR scans hammer it), and
+every change to the certificate or its credential shows on the next request."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from certificates.models import Certificate
+from certificates.selectors import VERIFICATION_KEY
+from certificates.services import certificate_issue, certificate_reissue, certificate_revoke
+from tests.factories import complete_course, learner
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, code):
+    response = client.get(reverse("certificate_verify", args=[code]))
+    return response.status_code, response.content.decode()
+
+
+@pytest.fixture
+def pending(course, learner_user, media_root):
+    complete_course(learner_user, course)
+    return Certificate.objects.get(user=learner_user)
+
+
+@pytest.fixture
+def staff(db):
+    return learner(email="staff@example.org", legal_name="Staff Member", is_staff=True)
+
+
+def test_a_second_visit_makes_no_query(client, pending, django_assert_num_queries):
+    certificate = certificate_issue(certificate_id=pending.pk)
+    cache.delete(VERIFICATION_KEY.format(code=certificate.code))  # the issue's change mark has expired
+    page(client, certificate.code)
+    with django_assert_num_queries(0):
+        status, body = page(client, certificate.code)
+    assert status == 200 and "Valid" in body and "Active" in body
+
+
+def test_issue_revoke_and_reissue_each_show_at_once_over_a_cached_page(
+    client, pending, staff, django_capture_on_commit_callbacks
+):
+    assert "Being prepared" in page(client, pending.code)[1]  # cached while pending
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate = certificate_issue(certificate_id=pending.pk)
+    body = page(client, certificate.code)[1]
+    assert "Valid" in body and "Digital credential" in body and "Active" in body
+
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate_revoke(certificate=certificate, actor=staff, reason="Issued in error")
+    body = page(client, certificate.code)[1]
+    assert "Revoked" in body and "Valid" not in body and "Active" not in body
+
+    with django_capture_on_commit_callbacks(execute=True):
+        new = certificate_reissue(certificate=certificate, actor=staff, note="Name correction")
+    body = page(client, certificate.code)[1]
+    assert "Superseded" in body and new.code in body
+
+
+def test_an_unknown_code_is_not_remembered(client, db):
+    code = "AAAAA-BBBBB-CCCCC"
+    assert page(client, code)[0] == 404
+    assert cache.get(VERIFICATION_KEY.format(code=code)) is None
