@@ -16,6 +16,11 @@ Two measurements:
      RSS growth (ru_maxrss) measured in a child process of its own, and the
      admin report page opened (median of 20 requests, queries counted).
 
+Then the same refresh at 1,000 and 10,000 attempts (each on a quiz of its
+own in the same database), for its growth at 1x / 10x / 100x: time and the
+RSS growth of its process at most 10x per 10x of attempts, and the same
+number of queries at every size.
+
 Targets: the refresh of 100,000 attempts within 60 s and 1 GiB peak RSS
 (it runs in a worker, off the request path); opening the report within
 2x of Wagtail's dashboard in the same process (absolute times drift with the
@@ -93,7 +98,7 @@ def bench_pure(attempts, drawn):
     return seconds, peak, result
 
 
-def seed_database(attempts, drawn):
+def seed_database(attempts, drawn, prefix="stats"):
     """A quiz with a 48-item pool and ``attempts`` graded attempts (bulk insert)."""
     from django.contrib.auth import get_user_model
     from django.utils import timezone
@@ -106,7 +111,9 @@ def seed_database(attempts, drawn):
     Question.objects.filter(quiz=quiz).delete()
     questions = []
     for j in range(POOL):
-        q = Question(quiz=quiz, key=f"bench-{j}", type="single", stem=f"Item {j}?", explanation="Why.", sort_order=j)
+        q = Question(
+            quiz=quiz, key=f"{prefix}bench-{j}", type="single", stem=f"Item {j}?", explanation="Why.", sort_order=j
+        )
         q.choices = [Choice(text=f"Choice {k}", is_correct=k == 0) for k in range(4)]
         q.save()
         questions.append(q)
@@ -114,7 +121,7 @@ def seed_database(attempts, drawn):
     rows, picks = synthetic(attempts, drawn)
     User = get_user_model()
     users = User.objects.bulk_create(
-        [User(email=f"stats{i}@bench.example", is_active=True) for i in range(attempts // 2)], batch_size=5000
+        [User(email=f"{prefix}{i}@bench.example", is_active=True) for i in range((attempts + 1) // 2)], batch_size=5000
     )
     now = timezone.now()
     batch = []
@@ -151,7 +158,14 @@ import json, os, sys, time
 sys.path.insert(0, os.getcwd())
 import django
 django.setup()
+from django.db import connection
 from quizzes.statistics_services import quiz_statistics_refresh
+
+queries = [0]
+
+def count(execute, sql, params, many, context):
+    queries[0] += 1
+    return execute(sql, params, many, context)
 
 def high_water_kib():
     # VmHWM starts afresh at exec; ru_maxrss would carry the parent's peak over.
@@ -159,12 +173,14 @@ def high_water_kib():
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
 
+connection.ensure_connection()
 before = high_water_kib()
 t = time.perf_counter()
-stored = quiz_statistics_refresh(quiz_id=int(sys.argv[1]))
+with connection.execute_wrapper(count):
+    stored = quiz_statistics_refresh(quiz_id=int(sys.argv[1]))
 seconds = time.perf_counter() - t
 print(json.dumps({"seconds": seconds, "rss_before_kib": before, "rss_peak_kib": high_water_kib(),
-                  "attempts": stored.attempts, "report_bytes": len(json.dumps(stored.report))}))
+                  "queries": queries[0], "attempts": stored.attempts, "report_bytes": len(json.dumps(stored.report))}))
 """
 
 
@@ -209,6 +225,27 @@ def bench_page(quiz):
     return report, baseline, len(ctx)
 
 
+GROWTH_SIZES = (1_000, 10_000)
+
+
+def growth_rows(small, large):
+    """The refresh at 1x, 10x and 100x (the 100,000-attempt run above is 100x)."""
+    series = small + [large]
+    sizes = " / ".join(f"{m['attempts']:,}" for m in series)
+    times = [m["seconds"] for m in series]
+    grown = [(m["rss_peak_kib"] - m["rss_before_kib"]) / 1024 for m in series]
+    queries = [m["queries"] for m in series]
+    tg = [b / a for a, b in zip(times, times[1:], strict=False)]
+    mg = [b / a if a > 0 else float("inf") for a, b in zip(grown, grown[1:], strict=False)]
+    return [
+        row(f"growth: refresh at {sizes} attempts: time", " / ".join(f"{t:.2f} s" for t in times)),
+        row("growth: time per 10x", " / ".join(f"{r:.2f}x" for r in tg), "<= 10x", max(tg) <= 10),
+        row("growth: queries", " / ".join(map(str, queries)), "constant", len(set(queries)) == 1),
+        row("growth: RSS growth during the refresh", " / ".join(f"{g:.1f} MiB" for g in grown)),
+        row("growth: memory per 10x", " / ".join(f"{r:.2f}x" for r in mg), "<= 10x", max(mg) <= 10),
+    ]
+
+
 def main():
     p = parser(__doc__)
     p.add_argument("--attempts", type=int, default=100_000)
@@ -237,6 +274,7 @@ def main():
     quiz = seed_database(args.attempts, args.drawn)
     seed_seconds = time.perf_counter() - t
     measured = bench_refresh(quiz.pk, env)
+    small = [bench_refresh(seed_database(n, args.drawn, prefix=f"g{n}-").pk, env) for n in GROWTH_SIZES]
     rss_mib = measured["rss_peak_kib"] / 1024
     growth_mib = (measured["rss_peak_kib"] - measured["rss_before_kib"]) / 1024
     page_median, dashboard_median, page_queries = bench_page(quiz)
@@ -267,6 +305,7 @@ def main():
             page_median <= 2 * dashboard_median,
         ),
         row("report page queries", str(page_queries)),
+        *growth_rows(small, measured),
     ]
     print_table("item statistics: 48-item pool, 100,000 attempts", rows)
     write_json(
@@ -278,6 +317,7 @@ def main():
             "pure_seconds": seconds,
             "pure_peak_bytes": peak,
             **measured,
+            "growth": small + [measured],
             "page_median": page_median,
             "dashboard_median": dashboard_median,
         },

@@ -1,4 +1,4 @@
-"""Benchmark three workloads at 1x, 10x and 100x their seeded size: cost must grow no faster than the data.
+"""Benchmark four workloads at 1x, 10x and 100x their seeded size: cost must grow no faster than the data.
 
 Run from the repository root (PostgreSQL and Redis running):
 
@@ -34,6 +34,16 @@ the three workloads are measured:
 For each: wall time (perf_counter, measured without tracemalloc), SQL
 statements (connection.execute_wrapper) and peak Python memory (tracemalloc,
 one separate call). Growth is reported per 10x of data.
+
+  (4) the daily expiry-reminder sweep, ``certification.services.
+      reminders_send``, over the registry's 1,000 / 10,000 / 100,000
+      certifications (valid for 30 to 700 more days, each with its program
+      enrolment): the first run at each size sends what the new rows made
+      due (its cost per reminder is reported), then three repeat runs find
+      nothing left to send and measure the scan itself.
+
+Item statistics over 1,000 / 10,000 / 100,000 attempts are measured by
+bench/bench_item_statistics.py (the refresh runs in a process of its own).
 
 Targets: time and peak memory grow at most linearly, <= 10x per 10x of data
 (the registry search and a revoke should stay about constant); the number of
@@ -265,7 +275,7 @@ class Seeder:
             )
 
     def grow_registry(self, n):
-        from certification.models import Certification
+        from certification.models import Certification, ProgramEnrolment
 
         self.grow_users(n)
         rng = self.rng
@@ -286,6 +296,13 @@ class Seeder:
                 )
             )
         bulk(Certification, rows)
+        bulk(
+            ProgramEnrolment,
+            [
+                ProgramEnrolment(user=u, program=self.program, enrolled_at=self.now)
+                for u in self.users[self.registry : n]
+            ],
+        )
         self.registry = n
 
     def grow_audit(self, n):
@@ -504,6 +521,23 @@ def revoke(seeder, results):
     results.setdefault("revoke", []).append(figures)
 
 
+def reminders(seeder, results):
+    """The daily expiry-reminder sweep over the registry's certifications.
+    The first run sends what this step's new certifications made due (its
+    cost per reminder should stay flat); the repeat runs find nothing left,
+    so they measure the scan alone, which must grow at most with the data."""
+    from certification.services import reminders_send
+
+    with counting() as count:
+        t = time.perf_counter()
+        sent = reminders_send(now=seeder.now)
+        first = time.perf_counter() - t
+    figures, again = measure(lambda: reminders_send(now=seeder.now), 3)
+    assert again == 0, again
+    figures.update(sent=sent, first_seconds=first, first_queries=count[0])
+    results.setdefault("reminders", []).append(figures)
+
+
 # --------------------------------------------------------------------------
 # Report
 
@@ -564,10 +598,12 @@ def main():
         registry(results)
         audit_pack(seeder, results, (5, 3, 3)[step])
         revoke(seeder, results)
+        reminders(seeder, results)
         print(f"size step {step + 1} of 3 measured ({time.perf_counter() - started:.0f} s so far)", flush=True)
     load_end = loadavg()
 
     rp, rf, ap, rv = results["registry_partial"], results["registry_full"], results["audit_pack"], results["revoke"]
+    rm = results["reminders"]
     rows = [
         row("seeding, all three steps (setup, not a target)", per_size(seed_seconds, lambda s: f"{s:.0f} s")),
         *rows_for(f"registry search '{PARTIAL_NAME}'", REGISTRY_SIZES, rp),
@@ -596,6 +632,16 @@ def main():
         row("audit pack: ZIP size", per_size(ap, lambda f: kib(f["zip_bytes"]))),
         *rows_for("revoke + status-list re-sign", CREDENTIAL_SIZES, rv),
         row("status list: encoded length after the revokes", per_size(rv, lambda f: f"{f['encoded_chars']:,} chars")),
+        *rows_for("reminder sweep, repeat run (all due sent)", REGISTRY_SIZES, rm),
+        row("reminder sweep, first run: reminders sent", per_size(rm, lambda f: f"{f['sent']:,}")),
+        row(
+            "reminder sweep, first run: ms per reminder sent",
+            per_size(rm, lambda f: f"{1000 * f['first_seconds'] / max(f['sent'], 1):.2f} ms"),
+        ),
+        row(
+            "reminder sweep, first run: queries (2 inserts per reminder + 1 per threshold)",
+            per_size(rm, lambda f: f"{f['first_queries']:,}"),
+        ),
         row("load average (1 min) at start / end", f"{load_start:.2f} / {load_end:.2f}"),
     ]
     print_table("workloads at 1x / 10x / 100x of the seeded size", rows)
@@ -605,7 +651,7 @@ def main():
     write_json(
         args.json,
         name="workloads",
-        title="Registry search, audit pack and revoke at 1x / 10x / 100x",
+        title="Registry search, audit pack, revoke and reminder sweep at 1x / 10x / 100x",
         rows=rows,
         figures={
             "sizes": {"registry": REGISTRY_SIZES, "audit": AUDIT_SIZES, "credentials": CREDENTIAL_SIZES},
