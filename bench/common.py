@@ -185,18 +185,21 @@ def new_content_version():
 
 def session_cookie(user):
     """A logged-in session for ``user``, as a browser would hold it."""
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
+    return logged_in_client(user).cookies["sessionid"].value
 
 
 def logged_in_client(user):
+    """Signed in as a learner is a little while after logging in: the log-in
+    marks the cached user row changed for half a minute (accounts/user_cache.py),
+    and every request in that time reads the row; measure the usual request."""
+    from django.core.cache import cache
     from django.test import Client
+
+    from accounts.user_cache import KEY
 
     client = Client()
     client.force_login(user)
+    cache.delete(KEY.format(pk=user.pk))
     return client
 
 

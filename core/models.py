@@ -59,14 +59,16 @@ class SitePage(Page):
 
 
 def live_page_at(url_path: str):
-    """The live page at ``url_path`` as its specific type, or None. Its type
-    and id are cached (misses are not: the path is whatever a visitor typed)."""
+    """The live page at ``url_path`` as its specific type, or None, cached
+    under the content version that every publish, unpublish, move or delete
+    bumps (misses are not cached: the path is whatever a visitor typed).
+    Pages hold no per-visitor data, so one cached copy serves everyone."""
     digest = hashlib.sha256(url_path.encode()).hexdigest()
-    found = cached(
-        f"route:{digest}",
-        lambda: Page.objects.live().filter(url_path=url_path).values_list("content_type_id", "pk").first(),
-        keep_none=False,
-    )
+    return cached(f"route:{digest}", lambda: _load_live_page(url_path), keep_none=False)
+
+
+def _load_live_page(url_path: str):
+    found = Page.objects.live().filter(url_path=url_path).values_list("content_type_id", "pk").first()
     if found is None:
         return None
     model = ContentType.objects.get_for_id(found[0]).model_class()

@@ -91,10 +91,10 @@ def test_lesson_page_query_count_is_fixed_and_small(client):
     sign_in_as_in_steady_state(client, user)
     small_count = _lesson_queries(client, lesson(small, 1, 2).url)
     large_count = _lesson_queries(client, lesson(large, 6, 5).url)
-    # The page as its specific type, then the enrolment with this module's
-    # completions; the session, the user, the site, the route (path to type
-    # and id) and the outline come from the cache.
-    assert small_count == large_count == 2
+    # The enrolment with this module's completions; the session, the user,
+    # the site, the page itself (cached by path) and the outline come from
+    # the cache.
+    assert small_count == large_count == 1
 
 
 def test_a_cached_route_never_serves_a_page_once_it_is_unpublished_moved_or_renamed(client):
