@@ -20,7 +20,7 @@ from credentials.services import Recipient, credential_issue, credential_revoke
 
 from .models import Certificate, CertificateEvent, CertificateSettings, CertificateStatus
 from .pdf import CertificatePrint, render_certificate
-from .queue import enqueue_change_email, enqueue_issue
+from .queue import enqueue_change_email, enqueue_issue, enqueue_issue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def certificate_request(
         replaces=replaces,
     )
     CertificateEvent.objects.create(certificate=certificate, kind=CertificateEvent.Kind.CREATED, actor=actor, note=note)
-    transaction.on_commit(lambda: enqueue_issue(certificate.pk))
+    enqueue_issue_on_commit(certificate.pk)
     return certificate
 
 
@@ -163,12 +163,18 @@ def _issue_credential(certificate, now):
     )
 
 
-def certificate_issue(*, certificate_id, now=None):
+def certificate_issue(*, certificate_id, now=None, skip_locked=False):
     """Render, store and mark issued. Safe to run any number of times: the
-    row lock and the status check make every run after the first a no-op."""
+    row lock and the status check make every run after the first a no-op.
+    With ``skip_locked``, a certificate another transaction holds is left
+    alone and None returned (as for one that does not exist)."""
     now = now or timezone.now()
     with transaction.atomic():
-        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+        certificate = Certificate.objects.select_for_update(skip_locked=skip_locked).filter(pk=certificate_id).first()
+        if certificate is None:
+            if skip_locked:
+                return None
+            raise Certificate.DoesNotExist(f"certificate {certificate_id}")
         if certificate.status != CertificateStatus.PENDING:
             return certificate
         pdf_bytes = render_certificate(print_data(certificate=certificate))
@@ -189,6 +195,51 @@ def certificate_issue(*, certificate_id, now=None):
         _issue_credential(certificate, now)
         CertificateEvent.objects.create(certificate=certificate, kind=CertificateEvent.Kind.ISSUED)
     return certificate
+
+
+def certificates_issue(*, certificate_ids) -> list[int]:
+    """Issue and e-mail a batch of certificates (the issue task's message),
+    one transaction each; return the ids to try again later.
+
+    Each certificate is first claimed with ``FOR UPDATE SKIP LOCKED``: two
+    workers given the same batch (a message redelivered while the first is
+    still at work, the sweep re-enqueueing a backlog) split it between them
+    instead of one queueing behind the other's locks. Those another
+    transaction held are then waited for, one by one, so a message is
+    acknowledged only once each of its certificates is issued or has its
+    failure recorded; the row lock and the status check still make every
+    certificate's issue happen once. A failing certificate records its
+    failure and is returned for a retry; the others go on."""
+    retry, held = [], []
+    for certificate_id in certificate_ids:
+        outcome = _issue_and_email(certificate_id, skip_locked=True)
+        if outcome == "held":
+            held.append(certificate_id)
+        elif outcome == "retry":
+            retry.append(certificate_id)
+    for certificate_id in held:
+        if _issue_and_email(certificate_id, skip_locked=False) == "retry":
+            retry.append(certificate_id)
+    return retry
+
+
+def _issue_and_email(certificate_id, *, skip_locked):
+    """Returns "done", "held" (by another transaction) or "retry"."""
+    try:
+        certificate = certificate_issue(certificate_id=certificate_id, skip_locked=skip_locked)
+    except Certificate.DoesNotExist:
+        return "done"
+    except Exception as exc:
+        certificate_record_failure(certificate_id=certificate_id, error=exc)
+        return "retry"
+    if certificate is None:
+        return "held"
+    try:
+        certificate_send_email(certificate_id=certificate_id)
+    except Exception:
+        logger.exception("certificate %s: the e-mail failed, will retry", certificate_id)
+        return "retry"
+    return "done"
 
 
 def certificate_credentials_backfill(*, now=None):
@@ -355,6 +406,5 @@ def pending_for_sweep(*, now: datetime | None = None) -> list[int]:
 
 def sweep_pending(*, now: datetime | None = None) -> list[int]:
     ids = pending_for_sweep(now=now)
-    for certificate_id in ids:
-        enqueue_issue(certificate_id)
+    enqueue_issue(ids)
     return ids

@@ -186,3 +186,23 @@ def test_renewal_hours_count_each_completion_once_whatever_credit_was_claimed():
         )
         Certificate.objects.filter(pk=certificate.pk).update(status=CertificateStatus.ISSUED)
     assert ce_hours_between(user=user, start=now - timedelta(days=1), end=now) == course.ce_hours
+
+
+def test_a_batch_retries_only_its_failed_certificate(course, media_root):
+    """In-process: the batch task issues what it can and asks to retry only
+    the certificate whose issue failed."""
+    from celery.exceptions import Retry
+
+    from certificates.tasks import issue_certificates
+
+    users = [learner() for _ in range(3)]
+    for user in users:
+        complete_course(user, course)
+    ids = list(Certificate.objects.filter(user__in=users).order_by("pk").values_list("pk", flat=True))
+    Certificate.objects.filter(pk=ids[1]).update(snapshot={})
+    with pytest.raises(Retry) as retry:
+        issue_certificates.apply(args=[ids], throw=True)
+    assert retry.value.sig.args == ([ids[1]],)
+    statuses = dict(Certificate.objects.filter(pk__in=ids).values_list("pk", "status"))
+    assert statuses == {ids[0]: "issued", ids[1]: "pending", ids[2]: "issued"}
+    assert Certificate.objects.get(pk=ids[1]).render_attempts == 1

@@ -143,7 +143,7 @@ def backends_waiting_for_lock(table):
     return row[0]
 
 
-def task_ids(worker, event, task_name="certificates.tasks.issue_certificate"):
+def task_ids(worker, event, task_name="certificates.tasks.issue_certificates"):
     """Task ids of worker log lines ``Task <name>[<id>] <event>`` (received, succeeded, ...), in order."""
     marker = f"Task {task_name}["
     ids = []
