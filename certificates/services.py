@@ -164,37 +164,104 @@ def _issue_credential(certificate, now):
 
 
 def certificate_issue(*, certificate_id, now=None, skip_locked=False):
-    """Render, store and mark issued. Safe to run any number of times: the
-    row lock and the status check make every run after the first a no-op.
-    With ``skip_locked``, a certificate another transaction holds is left
-    alone and None returned (as for one that does not exist)."""
+    """Render, store, e-mail and mark issued, in one transaction. Safe to run
+    any number of times: the row lock and the status check make every run
+    after the first a no-op. With ``skip_locked``, a certificate another
+    transaction holds is left alone and None returned (as for one that does
+    not exist).
+
+    The e-mail is sent inside the transaction that marks it sent, before
+    the commit: a crash or an error after sending rolls the issue back and
+    the retry sends it again (at least once, never lost). It is sent before
+    the credential, whose status-list counter stays locked until the commit,
+    so the other workers never wait on a mail server. A mail that cannot be
+    sent does not hold the certificate back: it is issued without
+    ``emailed_at`` and the task sends it alone (certificate_send_email)."""
     now = now or timezone.now()
     with transaction.atomic():
-        certificate = Certificate.objects.select_for_update(skip_locked=skip_locked).filter(pk=certificate_id).first()
+        certificate = (
+            Certificate.objects.select_for_update(of=("self",), skip_locked=skip_locked)
+            .select_related("user")
+            .filter(pk=certificate_id)
+            .first()
+        )
         if certificate is None:
             if skip_locked:
                 return None
             raise Certificate.DoesNotExist(f"certificate {certificate_id}")
-        if certificate.status != CertificateStatus.PENDING:
-            return certificate
-        pdf_bytes = render_certificate(print_data(certificate=certificate))
-        # The name the field will store (upload_to adds its dated folder): a
-        # file there was left by a run that died before committing, and would
-        # otherwise make the storage pick another name beside it.
-        filename = f"{certificate.code}.pdf"
-        name = certificate.pdf.field.generate_filename(certificate, filename)
-        storage = certificate.pdf.storage
-        if storage.exists(name):
-            storage.delete(name)
-        certificate.pdf.save(filename, ContentFile(pdf_bytes), save=False)
-        certificate.pdf_sha256 = hashlib.sha256(pdf_bytes).hexdigest()
-        certificate.status = CertificateStatus.ISSUED
-        certificate.issued_at = now
-        certificate.last_error = ""
-        certificate.save(update_fields=["pdf", "pdf_sha256", "status", "issued_at", "last_error"])
-        _issue_credential(certificate, now)
-        CertificateEvent.objects.create(certificate=certificate, kind=CertificateEvent.Kind.ISSUED)
+        if certificate.status == CertificateStatus.PENDING:
+            _render_and_store(certificate)
+            try:
+                _send_issued_email(certificate)
+                emailed = True
+            except Exception:
+                logger.exception("certificate %s: the e-mail could not be sent; it will be retried", certificate.pk)
+                emailed = False
+            _issue_credential(certificate, now)
+            certificate.status = CertificateStatus.ISSUED
+            certificate.issued_at = now
+            certificate.emailed_at = now if emailed else None
+            certificate.last_error = ""
+            # A queryset update: Certificate.save's post_save re-reads the row
+            # for Wagtail's reference index (four queries), and issuing never
+            # changes what it references.
+            Certificate.objects.filter(pk=certificate.pk).update(
+                pdf=certificate.pdf.name,
+                pdf_sha256=certificate.pdf_sha256,
+                status=certificate.status,
+                issued_at=now,
+                emailed_at=certificate.emailed_at,
+                last_error="",
+            )
+            kinds = [CertificateEvent.Kind.ISSUED] + ([CertificateEvent.Kind.EMAILED] if emailed else [])
+            CertificateEvent.objects.bulk_create(CertificateEvent(certificate=certificate, kind=k) for k in kinds)
     return certificate
+
+
+def _render_and_store(certificate):
+    pdf_bytes = render_certificate(print_data(certificate=certificate))
+    # The name the field will store (upload_to adds its dated folder): a file
+    # there was left by a run that died before committing, and would
+    # otherwise make the storage pick another name beside it.
+    filename = f"{certificate.code}.pdf"
+    name = certificate.pdf.field.generate_filename(certificate, filename)
+    storage = certificate.pdf.storage
+    if storage.exists(name):
+        storage.delete(name)
+    certificate.pdf.save(filename, ContentFile(pdf_bytes), save=False)
+    certificate.pdf_sha256 = hashlib.sha256(pdf_bytes).hexdigest()
+
+
+def _send_issued_email(certificate):
+    context = {
+        "certificate": certificate,
+        "download_url": settings.SITE_URL + reverse("certificate_download", kwargs={"code": certificate.code}),
+        "credential_url": settings.SITE_URL + reverse("certificate_credential", kwargs={"code": certificate.code}),
+        "verify_url": verification_url(code=certificate.code),
+    }
+    send_mail(
+        subject=f"Your certificate for {certificate.course_title} is ready",
+        message=render_to_string("certificates/email/issued.txt", context),
+        from_email=None,
+        recipient_list=[certificate.user.email],
+    )
+
+
+def certificate_send_email(*, certificate_id, now=None):
+    """E-mail the learner once, when certificate_issue could not. The lock
+    and ``emailed_at`` make a repeated run a no-op; a crash between sending
+    and committing can repeat the mail (at-least-once), never lose it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update(of=("self",)).select_related("user").get(pk=certificate_id)
+        if certificate.emailed_at or certificate.status != CertificateStatus.ISSUED:
+            return False
+        _send_issued_email(certificate)
+        certificate.emailed_at = now
+        # A queryset update: no post_save work for a one-column change.
+        Certificate.objects.filter(pk=certificate.pk).update(emailed_at=now)
+        CertificateEvent.objects.create(certificate=certificate, kind=CertificateEvent.Kind.EMAILED)
+    return True
 
 
 def certificates_issue(*, certificate_ids) -> list[int]:
@@ -234,11 +301,12 @@ def _issue_and_email(certificate_id, *, skip_locked):
         return "retry"
     if certificate is None:
         return "held"
-    try:
-        certificate_send_email(certificate_id=certificate_id)
-    except Exception:
-        logger.exception("certificate %s: the e-mail failed, will retry", certificate_id)
-        return "retry"
+    if certificate.status == CertificateStatus.ISSUED and certificate.emailed_at is None:
+        try:  # issued, but the e-mail has not gone out: once more now, then with backoff
+            certificate_send_email(certificate_id=certificate_id)
+        except Exception:
+            logger.exception("certificate %s: the e-mail could not be sent; it will be retried", certificate_id)
+            return "retry"
     return "done"
 
 
@@ -259,34 +327,6 @@ def certificate_credentials_backfill(*, now=None):
             if certificate.status == CertificateStatus.ISSUED:
                 _issue_credential(certificate, now)
     return len(ids)
-
-
-def certificate_send_email(*, certificate_id, now=None):
-    """E-mail the learner once. The lock and ``emailed_at`` make a repeated
-    run a no-op; a crash between sending and committing can repeat the mail
-    (at-least-once), never lose it."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        certificate = Certificate.objects.select_for_update(of=("self",)).select_related("user").get(pk=certificate_id)
-        if certificate.emailed_at or certificate.status != CertificateStatus.ISSUED:
-            return False
-        context = {
-            "certificate": certificate,
-            "download_url": settings.SITE_URL + reverse("certificate_download", kwargs={"code": certificate.code}),
-            "credential_url": settings.SITE_URL + reverse("certificate_credential", kwargs={"code": certificate.code}),
-            "verify_url": verification_url(code=certificate.code),
-        }
-        send_mail(
-            subject=f"Your certificate for {certificate.course_title} is ready",
-            message=render_to_string("certificates/email/issued.txt", context),
-            from_email=None,
-            recipient_list=[certificate.user.email],
-        )
-        certificate.emailed_at = now
-        # A queryset update: no post_save work for a one-column change.
-        Certificate.objects.filter(pk=certificate.pk).update(emailed_at=now)
-        CertificateEvent.objects.create(certificate=certificate, kind=CertificateEvent.Kind.EMAILED)
-    return True
 
 
 def certificate_send_change_email(*, certificate_id, kind):
