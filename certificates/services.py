@@ -3,6 +3,7 @@ e-mail) idempotently, revoke and reissue. Every change leaves an audit event."""
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from wagtail.models import Site
 
 from core.errors import InvalidInput
 from credentials.building import AchievementInfo
-from credentials.services import Recipient, credential_issue, credential_revoke
+from credentials.services import Recipient, credential_issue, credential_revoke, publish_current_key
 
 from .models import Certificate, CertificateEvent, CertificateSettings, CertificateStatus
 from .pdf import CertificatePrint, render_certificate
@@ -137,17 +138,53 @@ def print_data(*, certificate: Certificate) -> CertificatePrint:
     )
 
 
-def _issue_credential(certificate, now):
+@dataclass(frozen=True)
+class _CourseFacts:
+    """What a credential states about its course beyond the snapshot."""
+
+    url: str
+    summary: str
+    objectives: tuple
+
+
+class IssueBatch:
+    """What the certificates of one batch share, read once per batch instead
+    of once per certificate: the signing key, published when the batch
+    starts (a rotated key is used from the next batch, seconds later), and
+    the facts of each course. A batch lives for one task run; nothing is
+    kept between runs, so an edited course shows in the next batch."""
+
+    def __init__(self, *, publish_key=True):
+        # Published in its own statement, before any certificate's transaction,
+        # so a certificate that fails cannot roll the publication back.
+        self.key = publish_current_key() if publish_key else None
+        self._courses = {}
+
+    def course(self, certificate) -> _CourseFacts:
+        facts = self._courses.get(certificate.course_id)
+        if facts is None:
+            course = certificate.course
+            url = course.url or ""
+            facts = _CourseFacts(
+                url=url if url.startswith("http") else settings.SITE_URL + url,
+                summary=course.summary,
+                objectives=tuple(course.objectives.values_list("key", "text")),
+            )
+            self._courses[certificate.course_id] = facts
+        return facts
+
+
+def _issue_credential(certificate, now, batch=None):
     """The certificate's Open Badges credential, from the same snapshot the
     PDF prints (name, course, hours), in the issuing transaction."""
     s = certificate.snapshot
-    course = certificate.course
-    course_url = course.url or ""
+    batch = batch or IssueBatch(publish_key=False)
+    course = batch.course(certificate)
     return credential_issue(
         reference=certificate.code,
         recipient=Recipient(name=s["legal_name"], email=certificate.user.email),
         achievement=AchievementInfo(
-            id=course_url if course_url.startswith("http") else settings.SITE_URL + course_url,
+            id=course.url,
             name=s["course_title"],
             description=course.summary or s["course_title"],
             criteria=(
@@ -155,20 +192,21 @@ def _issue_credential(certificate, now):
                 "submitted the course evaluation."
             ),
             credits_available=s["ce_hours"],
-            objectives=tuple(course.objectives.values_list("key", "text")),
+            objectives=course.objectives,
         ),
         awarded_at=certificate.completed_at,
         replaces_reference=certificate.replaces.code if certificate.replaces_id else None,
         now=now,
+        key=batch.key,
     )
 
 
-def certificate_issue(*, certificate_id, now=None, skip_locked=False):
+def certificate_issue(*, certificate_id, now=None, skip_locked=False, batch=None):
     """Render, store, e-mail and mark issued, in one transaction. Safe to run
     any number of times: the row lock and the status check make every run
     after the first a no-op. With ``skip_locked``, a certificate another
     transaction holds is left alone and None returned (as for one that does
-    not exist).
+    not exist). ``batch`` (an IssueBatch) shares its reads across a batch.
 
     The e-mail is sent inside the transaction that marks it sent, before
     the commit: a crash or an error after sending rolls the issue back and
@@ -197,7 +235,7 @@ def certificate_issue(*, certificate_id, now=None, skip_locked=False):
             except Exception:
                 logger.exception("certificate %s: the e-mail could not be sent; it will be retried", certificate.pk)
                 emailed = False
-            _issue_credential(certificate, now)
+            _issue_credential(certificate, now, batch)
             certificate.status = CertificateStatus.ISSUED
             certificate.issued_at = now
             certificate.emailed_at = now if emailed else None
@@ -277,23 +315,24 @@ def certificates_issue(*, certificate_ids) -> list[int]:
     failure recorded; the row lock and the status check still make every
     certificate's issue happen once. A failing certificate records its
     failure and is returned for a retry; the others go on."""
+    batch = IssueBatch()
     retry, held = [], []
     for certificate_id in certificate_ids:
-        outcome = _issue_and_email(certificate_id, skip_locked=True)
+        outcome = _issue_and_email(certificate_id, batch, skip_locked=True)
         if outcome == "held":
             held.append(certificate_id)
         elif outcome == "retry":
             retry.append(certificate_id)
     for certificate_id in held:
-        if _issue_and_email(certificate_id, skip_locked=False) == "retry":
+        if _issue_and_email(certificate_id, batch, skip_locked=False) == "retry":
             retry.append(certificate_id)
     return retry
 
 
-def _issue_and_email(certificate_id, *, skip_locked):
+def _issue_and_email(certificate_id, batch, *, skip_locked):
     """Returns "done", "held" (by another transaction) or "retry"."""
     try:
-        certificate = certificate_issue(certificate_id=certificate_id, skip_locked=skip_locked)
+        certificate = certificate_issue(certificate_id=certificate_id, skip_locked=skip_locked, batch=batch)
     except Certificate.DoesNotExist:
         return "done"
     except Exception as exc:
