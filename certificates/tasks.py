@@ -25,7 +25,10 @@ def issue_certificates(self, certificate_ids):
     only fewer messages amortise it, and a learner's single completion stays
     one message of one certificate, as fast as before. Only the certificates
     that failed are retried."""
-    retry = services.certificates_issue(certificate_ids=certificate_ids)
+    try:
+        retry = services.certificates_issue(certificate_ids=certificate_ids)
+    except Exception as exc:  # not one certificate but, say, the database: the whole batch again
+        raise self.retry(exc=exc, countdown=_backoff(self)) from exc
     if retry:
         raise self.retry(args=(retry,), countdown=_backoff(self))
 
@@ -33,7 +36,11 @@ def issue_certificates(self, certificate_ids):
 @shared_task(name=ISSUE_TASK, bind=True, acks_late=True, max_retries=MAX_RETRIES, ignore_result=True)
 def issue_certificate(self, certificate_id):
     """One certificate (messages queued before batches existed)."""
-    if services.certificates_issue(certificate_ids=[certificate_id]):
+    try:
+        retry = services.certificates_issue(certificate_ids=[certificate_id])
+    except Exception as exc:
+        raise self.retry(exc=exc, countdown=_backoff(self)) from exc
+    if retry:
         raise self.retry(countdown=_backoff(self))
 
 
