@@ -3,6 +3,7 @@ e-mail) idempotently, revoke and reissue. Every change leaves an audit event."""
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
@@ -16,11 +17,11 @@ from wagtail.models import Site
 
 from core.errors import InvalidInput
 from credentials.building import AchievementInfo
-from credentials.services import Recipient, credential_issue, credential_revoke
+from credentials.services import Recipient, credential_issue, credential_revoke, publish_current_key
 
 from .models import Certificate, CertificateEvent, CertificateSettings, CertificateStatus
 from .pdf import CertificatePrint, render_certificate
-from .queue import enqueue_change_email, enqueue_issue
+from .queue import enqueue_change_email, enqueue_issue, enqueue_issue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def certificate_request(
         replaces=replaces,
     )
     CertificateEvent.objects.create(certificate=certificate, kind=CertificateEvent.Kind.CREATED, actor=actor, note=note)
-    transaction.on_commit(lambda: enqueue_issue(certificate.pk))
+    enqueue_issue_on_commit(certificate.pk)
     return certificate
 
 
@@ -137,17 +138,53 @@ def print_data(*, certificate: Certificate) -> CertificatePrint:
     )
 
 
-def _issue_credential(certificate, now):
+@dataclass(frozen=True)
+class _CourseFacts:
+    """What a credential states about its course beyond the snapshot."""
+
+    url: str
+    summary: str
+    objectives: tuple
+
+
+class IssueBatch:
+    """What the certificates of one batch share, read once per batch instead
+    of once per certificate: the signing key, published when the batch
+    starts (a rotated key is used from the next batch, seconds later), and
+    the facts of each course. A batch lives for one task run; nothing is
+    kept between runs, so an edited course shows in the next batch."""
+
+    def __init__(self, *, publish_key=True):
+        # Published in its own statement, before any certificate's transaction,
+        # so a certificate that fails cannot roll the publication back.
+        self.key = publish_current_key() if publish_key else None
+        self._courses = {}
+
+    def course(self, certificate) -> _CourseFacts:
+        facts = self._courses.get(certificate.course_id)
+        if facts is None:
+            course = certificate.course
+            url = course.url or ""
+            facts = _CourseFacts(
+                url=url if url.startswith("http") else settings.SITE_URL + url,
+                summary=course.summary,
+                objectives=tuple(course.objectives.values_list("key", "text")),
+            )
+            self._courses[certificate.course_id] = facts
+        return facts
+
+
+def _issue_credential(certificate, now, batch=None):
     """The certificate's Open Badges credential, from the same snapshot the
     PDF prints (name, course, hours), in the issuing transaction."""
     s = certificate.snapshot
-    course = certificate.course
-    course_url = course.url or ""
+    batch = batch or IssueBatch(publish_key=False)
+    course = batch.course(certificate)
     return credential_issue(
         reference=certificate.code,
         recipient=Recipient(name=s["legal_name"], email=certificate.user.email),
         achievement=AchievementInfo(
-            id=course_url if course_url.startswith("http") else settings.SITE_URL + course_url,
+            id=course.url,
             name=s["course_title"],
             description=course.summary or s["course_title"],
             criteria=(
@@ -155,40 +192,161 @@ def _issue_credential(certificate, now):
                 "submitted the course evaluation."
             ),
             credits_available=s["ce_hours"],
-            objectives=tuple(course.objectives.values_list("key", "text")),
+            objectives=course.objectives,
         ),
         awarded_at=certificate.completed_at,
         replaces_reference=certificate.replaces.code if certificate.replaces_id else None,
         now=now,
+        key=batch.key,
     )
 
 
-def certificate_issue(*, certificate_id, now=None):
-    """Render, store and mark issued. Safe to run any number of times: the
-    row lock and the status check make every run after the first a no-op."""
+def certificate_issue(*, certificate_id, now=None, skip_locked=False, batch=None):
+    """Render, store, e-mail and mark issued, in one transaction. Safe to run
+    any number of times: the row lock and the status check make every run
+    after the first a no-op. With ``skip_locked``, a certificate another
+    transaction holds is left alone and None returned (as for one that does
+    not exist). ``batch`` (an IssueBatch) shares its reads across a batch.
+
+    The e-mail is sent inside the transaction that marks it sent, before
+    the commit: a crash or an error after sending rolls the issue back and
+    the retry sends it again (at least once, never lost). It is sent before
+    the credential, whose status-list counter stays locked until the commit,
+    so the other workers never wait on a mail server. A mail that cannot be
+    sent does not hold the certificate back: it is issued without
+    ``emailed_at`` and the task sends it alone (certificate_send_email)."""
     now = now or timezone.now()
     with transaction.atomic():
-        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
-        if certificate.status != CertificateStatus.PENDING:
-            return certificate
-        pdf_bytes = render_certificate(print_data(certificate=certificate))
-        # The name the field will store (upload_to adds its dated folder): a
-        # file there was left by a run that died before committing, and would
-        # otherwise make the storage pick another name beside it.
-        filename = f"{certificate.code}.pdf"
-        name = certificate.pdf.field.generate_filename(certificate, filename)
-        storage = certificate.pdf.storage
-        if storage.exists(name):
-            storage.delete(name)
-        certificate.pdf.save(filename, ContentFile(pdf_bytes), save=False)
-        certificate.pdf_sha256 = hashlib.sha256(pdf_bytes).hexdigest()
-        certificate.status = CertificateStatus.ISSUED
-        certificate.issued_at = now
-        certificate.last_error = ""
-        certificate.save(update_fields=["pdf", "pdf_sha256", "status", "issued_at", "last_error"])
-        _issue_credential(certificate, now)
-        CertificateEvent.objects.create(certificate=certificate, kind=CertificateEvent.Kind.ISSUED)
+        certificate = (
+            Certificate.objects.select_for_update(of=("self",), skip_locked=skip_locked)
+            .select_related("user")
+            .filter(pk=certificate_id)
+            .first()
+        )
+        if certificate is None:
+            if skip_locked:
+                return None
+            raise Certificate.DoesNotExist(f"certificate {certificate_id}")
+        if certificate.status == CertificateStatus.PENDING:
+            _render_and_store(certificate)
+            try:
+                _send_issued_email(certificate)
+                emailed = True
+            except Exception:
+                logger.exception("certificate %s: the e-mail could not be sent; it will be retried", certificate.pk)
+                emailed = False
+            _issue_credential(certificate, now, batch)
+            certificate.status = CertificateStatus.ISSUED
+            certificate.issued_at = now
+            certificate.emailed_at = now if emailed else None
+            certificate.last_error = ""
+            # A queryset update: Certificate.save's post_save re-reads the row
+            # for Wagtail's reference index (four queries), and issuing never
+            # changes what it references.
+            Certificate.objects.filter(pk=certificate.pk).update(
+                pdf=certificate.pdf.name,
+                pdf_sha256=certificate.pdf_sha256,
+                status=certificate.status,
+                issued_at=now,
+                emailed_at=certificate.emailed_at,
+                last_error="",
+            )
+            kinds = [CertificateEvent.Kind.ISSUED] + ([CertificateEvent.Kind.EMAILED] if emailed else [])
+            CertificateEvent.objects.bulk_create(CertificateEvent(certificate=certificate, kind=k) for k in kinds)
     return certificate
+
+
+def _render_and_store(certificate):
+    pdf_bytes = render_certificate(print_data(certificate=certificate))
+    # The name the field will store (upload_to adds its dated folder): a file
+    # there was left by a run that died before committing, and would
+    # otherwise make the storage pick another name beside it.
+    filename = f"{certificate.code}.pdf"
+    name = certificate.pdf.field.generate_filename(certificate, filename)
+    storage = certificate.pdf.storage
+    if storage.exists(name):
+        storage.delete(name)
+    certificate.pdf.save(filename, ContentFile(pdf_bytes), save=False)
+    certificate.pdf_sha256 = hashlib.sha256(pdf_bytes).hexdigest()
+
+
+def _send_issued_email(certificate):
+    context = {
+        "certificate": certificate,
+        "download_url": settings.SITE_URL + reverse("certificate_download", kwargs={"code": certificate.code}),
+        "credential_url": settings.SITE_URL + reverse("certificate_credential", kwargs={"code": certificate.code}),
+        "verify_url": verification_url(code=certificate.code),
+    }
+    send_mail(
+        subject=f"Your certificate for {certificate.course_title} is ready",
+        message=render_to_string("certificates/email/issued.txt", context),
+        from_email=None,
+        recipient_list=[certificate.user.email],
+    )
+
+
+def certificate_send_email(*, certificate_id, now=None):
+    """E-mail the learner once, when certificate_issue could not. The lock
+    and ``emailed_at`` make a repeated run a no-op; a crash between sending
+    and committing can repeat the mail (at-least-once), never lose it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update(of=("self",)).select_related("user").get(pk=certificate_id)
+        if certificate.emailed_at or certificate.status != CertificateStatus.ISSUED:
+            return False
+        _send_issued_email(certificate)
+        certificate.emailed_at = now
+        # A queryset update: no post_save work for a one-column change.
+        Certificate.objects.filter(pk=certificate.pk).update(emailed_at=now)
+        CertificateEvent.objects.create(certificate=certificate, kind=CertificateEvent.Kind.EMAILED)
+    return True
+
+
+def certificates_issue(*, certificate_ids) -> list[int]:
+    """Issue and e-mail a batch of certificates (the issue task's message),
+    one transaction each; return the ids to try again later.
+
+    Each certificate is first claimed with ``FOR UPDATE SKIP LOCKED``: two
+    workers given the same batch (a message redelivered while the first is
+    still at work, the sweep re-enqueueing a backlog) split it between them
+    instead of one queueing behind the other's locks. Those another
+    transaction held are then waited for, one by one, so a message is
+    acknowledged only once each of its certificates is issued or has its
+    failure recorded; the row lock and the status check still make every
+    certificate's issue happen once. A failing certificate records its
+    failure and is returned for a retry; the others go on."""
+    batch = IssueBatch()
+    retry, held = [], []
+    for certificate_id in certificate_ids:
+        outcome = _issue_and_email(certificate_id, batch, skip_locked=True)
+        if outcome == "held":
+            held.append(certificate_id)
+        elif outcome == "retry":
+            retry.append(certificate_id)
+    for certificate_id in held:
+        if _issue_and_email(certificate_id, batch, skip_locked=False) == "retry":
+            retry.append(certificate_id)
+    return retry
+
+
+def _issue_and_email(certificate_id, batch, *, skip_locked):
+    """Returns "done", "held" (by another transaction) or "retry"."""
+    try:
+        certificate = certificate_issue(certificate_id=certificate_id, skip_locked=skip_locked, batch=batch)
+    except Certificate.DoesNotExist:
+        return "done"
+    except Exception as exc:
+        certificate_record_failure(certificate_id=certificate_id, error=exc)
+        return "retry"
+    if certificate is None:
+        return "held"
+    if certificate.status == CertificateStatus.ISSUED and certificate.emailed_at is None:
+        try:  # issued, but the e-mail has not gone out: once more now, then with backoff
+            certificate_send_email(certificate_id=certificate_id)
+        except Exception:
+            logger.exception("certificate %s: the e-mail could not be sent; it will be retried", certificate_id)
+            return "retry"
+    return "done"
 
 
 def certificate_credentials_backfill(*, now=None):
@@ -208,34 +366,6 @@ def certificate_credentials_backfill(*, now=None):
             if certificate.status == CertificateStatus.ISSUED:
                 _issue_credential(certificate, now)
     return len(ids)
-
-
-def certificate_send_email(*, certificate_id, now=None):
-    """E-mail the learner once. The lock and ``emailed_at`` make a repeated
-    run a no-op; a crash between sending and committing can repeat the mail
-    (at-least-once), never lose it."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        certificate = Certificate.objects.select_for_update(of=("self",)).select_related("user").get(pk=certificate_id)
-        if certificate.emailed_at or certificate.status != CertificateStatus.ISSUED:
-            return False
-        context = {
-            "certificate": certificate,
-            "download_url": settings.SITE_URL + reverse("certificate_download", kwargs={"code": certificate.code}),
-            "credential_url": settings.SITE_URL + reverse("certificate_credential", kwargs={"code": certificate.code}),
-            "verify_url": verification_url(code=certificate.code),
-        }
-        send_mail(
-            subject=f"Your certificate for {certificate.course_title} is ready",
-            message=render_to_string("certificates/email/issued.txt", context),
-            from_email=None,
-            recipient_list=[certificate.user.email],
-        )
-        certificate.emailed_at = now
-        # A queryset update: no post_save work for a one-column change.
-        Certificate.objects.filter(pk=certificate.pk).update(emailed_at=now)
-        CertificateEvent.objects.create(certificate=certificate, kind=CertificateEvent.Kind.EMAILED)
-    return True
 
 
 def certificate_send_change_email(*, certificate_id, kind):
@@ -355,6 +485,5 @@ def pending_for_sweep(*, now: datetime | None = None) -> list[int]:
 
 def sweep_pending(*, now: datetime | None = None) -> list[int]:
     ids = pending_for_sweep(now=now)
-    for certificate_id in ids:
-        enqueue_issue(certificate_id)
+    enqueue_issue(ids)
     return ids

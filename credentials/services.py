@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from . import building, signing
 from . import status_list as bitstring
-from .keys import issuer_did, signing_key
+from .keys import SigningKey, issuer_did, signing_key
 from .models import Credential, PublishedKey, StatusList
 
 STATUS_LIST_CACHE_KEY = "credentials:status-list:{pk}"
@@ -54,8 +54,8 @@ def credential_url(*, credential: Credential) -> str:
     return settings.SITE_URL + reverse("credential_json", kwargs={"uuid": credential.uuid})
 
 
-def _proof_options(now: datetime) -> signing.ProofOptions:
-    key = publish_current_key(now=now)
+def _proof_options(now: datetime, key: SigningKey | None = None) -> signing.ProofOptions:
+    key = key or publish_current_key(now=now)
     return signing.ProofOptions(verification_method=key.verification_method, created=building.xsd_datetime(now))
 
 
@@ -101,12 +101,16 @@ def credential_issue(
     valid_until: datetime | None = None,
     replaces_reference: str | None = None,
     now: datetime | None = None,
+    key: SigningKey | None = None,
 ) -> Credential:
     """Build, sign and store the credential for ``reference``. Idempotent:
-    an existing credential for the reference is returned unchanged."""
-    existing = Credential.objects.filter(reference=reference).first()
-    if existing is not None:
-        return existing
+    an existing credential for the reference is returned unchanged (found
+    when its unique reference refuses the insert: callers issue once, after
+    their own status check, so a read first would almost never find one).
+
+    ``key``: the signing key as publish_current_key returned it, for a caller
+    issuing many credentials in a row that publishes it once; by default it
+    is published (checked) here."""
     now = now or timezone.now()
     replaces = None
     related = None
@@ -120,7 +124,7 @@ def credential_issue(
         )
     status_list = _open_status_list(now)
     salt = building.new_salt()
-    options = _proof_options(now)
+    options = _proof_options(now, key)
     # Random free index (herd privacy: neighbouring bits say nothing about
     # issue order); a clash with a concurrent issue just draws again.
     for _ in range(20):
@@ -153,9 +157,10 @@ def credential_issue(
                 credential.save()
                 StatusList.objects.filter(pk=status_list.pk).update(issued_count=F("issued_count") + 1)
             return credential
-        except IntegrityError:
-            if Credential.objects.filter(reference=reference).exists():
-                return Credential.objects.get(reference=reference)
+        except IntegrityError:  # the reference already has one, or the bit was just taken
+            existing = Credential.objects.filter(reference=reference).first()
+            if existing is not None:
+                return existing
     raise CredentialError("No free status index found; the status list is unexpectedly full.")
 
 

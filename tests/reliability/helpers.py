@@ -138,12 +138,15 @@ def backends_waiting_for_lock(table):
     with admin_connection() as conn:
         row = conn.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock' AND query ILIKE %s",
-            [connection.settings_dict["NAME"], f"%{table}%FOR UPDATE%"],
+            # By how the query starts: pg_stat_activity keeps only its first
+            # 1 KB (track_activity_query_size), and a lock that fetches the
+            # learner with the row names its columns for longer than that.
+            [connection.settings_dict["NAME"], f'SELECT "{table}".%'],
         ).fetchone()
     return row[0]
 
 
-def task_ids(worker, event, task_name="certificates.tasks.issue_certificate"):
+def task_ids(worker, event, task_name="certificates.tasks.issue_certificates"):
     """Task ids of worker log lines ``Task <name>[<id>] <event>`` (received, succeeded, ...), in order."""
     marker = f"Task {task_name}["
     ids = []
