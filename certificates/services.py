@@ -22,6 +22,7 @@ from credentials.services import Recipient, credential_issue, credential_revoke,
 from .models import Certificate, CertificateEvent, CertificateSettings, CertificateStatus
 from .pdf import CertificatePrint, render_certificate
 from .queue import enqueue_change_email, enqueue_issue, enqueue_issue_on_commit
+from .selectors import forget_verification
 
 logger = logging.getLogger(__name__)
 
@@ -251,6 +252,8 @@ def certificate_issue(*, certificate_id, now=None, skip_locked=False, batch=None
                 emailed_at=certificate.emailed_at,
                 last_error="",
             )
+            # The update sends no post_save: tell the verification page's cache.
+            forget_verification(code=certificate.code)
             kinds = [CertificateEvent.Kind.ISSUED] + ([CertificateEvent.Kind.EMAILED] if emailed else [])
             CertificateEvent.objects.bulk_create(CertificateEvent(certificate=certificate, kind=k) for k in kinds)
     return certificate
