@@ -84,6 +84,22 @@ def test_period_edges_are_inclusive(history):
     assert credit_hours_between(user=user, start=D(2024, 3, 16), end=D(2025, 3, 14)) == Decimal("0")
 
 
+def test_a_period_holds_its_first_and_last_day_to_the_second_in_local_time(history, settings):
+    settings.TIME_ZONE = "America/Chicago"  # days start at 05:00 or 06:00 UTC
+    user, claims = history
+    certificate = claims[(2024, "apa")]
+    start, end = D(2024, 3, 14), D(2024, 3, 16)
+
+    def listed(moment):
+        Certificate.objects.filter(pk=certificate.pk).update(completed_at=timezone.make_aware(moment))
+        return certificate.code in [c.code for c in credit_transcript(user=user, start=start, end=end).certificates]
+
+    assert listed(datetime.datetime(2024, 3, 14, 0, 0, 0))
+    assert listed(datetime.datetime(2024, 3, 16, 23, 59, 59))
+    assert not listed(datetime.datetime(2024, 3, 13, 23, 59, 59))
+    assert not listed(datetime.datetime(2024, 3, 17, 0, 0, 0))
+
+
 def test_credit_hours_between_by_body(history):
     user, _ = history
     assert credit_hours_between(user=user, start=D(2024, 1, 1), end=D(2026, 12, 31), body="accme-ama") == Decimal("3")
