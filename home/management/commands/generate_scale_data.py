@@ -71,7 +71,7 @@ class QuizPlan:
     def __init__(self, quiz, course_id):
         from quizzes.grading import grade
         from quizzes.models import Question
-        from quizzes.services import build_snapshot
+        from quizzes.rules import build_snapshot
 
         questions = list(Question.objects.filter(quiz=quiz, active=True).prefetch_related("choices"))
         snapshot = build_snapshot(quiz, questions, course_id, random.Random(0))
