@@ -61,7 +61,12 @@ BENCHMARKS = [
         "locust, 100 learners for 3 minutes: lessons, quizzes, certificate, credential, verification, credit, registry",
     ),
     ("credentials", "bench_credentials.py", "-", "building, signing and verifying one credential; status list re-sign"),
-    ("statistics", "bench_item_statistics.py", "8", "item statistics of a 48-item pool over 100,000 attempts"),
+    (
+        "statistics",
+        "bench_item_statistics.py",
+        "8",
+        "item statistics of a 48-item pool over 100,000 attempts, and at 1,000 and 10,000 for growth",
+    ),
     (
         "certification_reminders",
         "bench_certification_reminders.py",
@@ -72,7 +77,7 @@ BENCHMARKS = [
         "workloads",
         "bench_workloads.py",
         "-",
-        "registry search, audit pack, revoke at 1x/10x/100x: time, queries, peak memory, EXPLAIN",
+        "registry search, audit pack, revoke, reminder sweep at 1x/10x/100x: time, queries, peak memory, EXPLAIN",
     ),
 ]
 
