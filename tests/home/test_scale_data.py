@@ -10,7 +10,7 @@ from quizzes.models import Attempt
 from tests.factories import make_course
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_generate_scale_data_fills_a_small_database(settings):
     settings.DEBUG = True
     make_course(modules=2, lessons=2, questions=3, final_questions=2)
