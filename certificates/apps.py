@@ -26,16 +26,13 @@ class CertificatesConfig(AppConfig):
 
         from credentials.models import Credential
 
+        from . import signals
         from .models import Certificate
 
-        def forget_certificate(sender, instance, created=False, **kwargs):
-            if not created:  # a new code has nothing cached yet
-                selectors.forget_verification(code=instance.code)
-
-        def forget_credential(sender, instance, **kwargs):
-            selectors.forget_verification(code=instance.reference)
-
-        # weak=False: the receivers are local to this method.
-        for signal in (post_save, post_delete):
-            signal.connect(forget_certificate, sender=Certificate, weak=False, dispatch_uid=f"verify-{id(signal)}-cert")
-            signal.connect(forget_credential, sender=Credential, weak=False, dispatch_uid=f"verify-{id(signal)}-cred")
+        for name, signal in (("save", post_save), ("delete", post_delete)):
+            signal.connect(
+                signals.forget_verification_of_certificate, sender=Certificate, dispatch_uid=f"verify-cert-{name}"
+            )
+            signal.connect(
+                signals.forget_verification_of_credential, sender=Credential, dispatch_uid=f"verify-cred-{name}"
+            )

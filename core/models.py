@@ -15,9 +15,9 @@ class SitePage(Page):
 
     Serving a deep page with Wagtail's defaults costs two queries per tree
     level to route and two more to check view restrictions. Here a URL is
-    resolved to the page's type and id from the cache (kept under the content
-    version, which every publish, unpublish, move and delete bumps), then one
-    query loads the live page as its specific type; the restriction check is
+    resolved to the live page, as its specific type, from the cache (kept
+    under the content version, which every publish, unpublish, move and
+    delete bumps; one query on a miss); the restriction check is
     skipped while no page anywhere has a restriction (a cached flag, reset
     whenever restrictions change).
     """
