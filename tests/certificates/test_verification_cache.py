@@ -18,6 +18,13 @@ def page(client, code):
     return response.status_code, response.content.decode()
 
 
+def cached_page(client, code):
+    """The page as a visitor sees it once any earlier change's mark has
+    expired, and so cached (each change below must then undo that copy)."""
+    cache.delete(VERIFICATION_KEY.format(code=code))
+    return page(client, code)
+
+
 @pytest.fixture
 def pending(course, learner_user, media_root):
     complete_course(learner_user, course)
@@ -41,17 +48,19 @@ def test_a_second_visit_makes_no_query(client, pending, django_assert_num_querie
 def test_issue_revoke_and_reissue_each_show_at_once_over_a_cached_page(
     client, pending, staff, django_capture_on_commit_callbacks
 ):
-    assert "Being prepared" in page(client, pending.code)[1]  # cached while pending
+    assert "Being prepared" in cached_page(client, pending.code)[1]
     with django_capture_on_commit_callbacks(execute=True):
         certificate = certificate_issue(certificate_id=pending.pk)
     body = page(client, certificate.code)[1]
     assert "Valid" in body and "Digital credential" in body and "Active" in body
 
+    cached_page(client, certificate.code)
     with django_capture_on_commit_callbacks(execute=True):
         certificate_revoke(certificate=certificate, actor=staff, reason="Issued in error")
     body = page(client, certificate.code)[1]
     assert "Revoked" in body and "Valid" not in body and "Active" not in body
 
+    cached_page(client, certificate.code)
     with django_capture_on_commit_callbacks(execute=True):
         new = certificate_reissue(certificate=certificate, actor=staff, note="Name correction")
     body = page(client, certificate.code)[1]
@@ -62,3 +71,15 @@ def test_an_unknown_code_is_not_remembered(client, db):
     code = "AAAAA-BBBBB-CCCCC"
     assert page(client, code)[0] == 404
     assert cache.get(VERIFICATION_KEY.format(code=code)) is None
+
+
+def test_a_credential_issued_later_shows_over_a_cached_page(client, pending, django_capture_on_commit_callbacks):
+    from certificates.services import certificate_credentials_backfill
+    from credentials.models import Credential
+
+    certificate = certificate_issue(certificate_id=pending.pk)
+    Credential.objects.filter(reference=certificate.code).delete()  # issued before credentials existed
+    assert "Digital credential" not in cached_page(client, certificate.code)[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert certificate_credentials_backfill() == 1
+    assert "Digital credential" in page(client, certificate.code)[1]
