@@ -39,13 +39,14 @@ def env_list(name, default=()):
 
 
 # Cache backends whose contents every process of the site sees.
-SHARED_CACHE_BACKENDS = {"django.core.cache.backends.redis.RedisCache"}
+REDIS_CACHE_BACKEND = "core.redis_cache.RedisCache"
+SHARED_CACHE_BACKENDS = {REDIS_CACHE_BACKEND, "django.core.cache.backends.redis.RedisCache"}
 
 
 def cache_from_url(url):
     """CACHE_URL: ``redis://host:port/db`` or ``locmem://`` (default)."""
     if url.startswith(("redis://", "rediss://")):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {"BACKEND": REDIS_CACHE_BACKEND, "LOCATION": url}
     if url.startswith("locmem://"):
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": url[9:] or "default"}
     if url.startswith("dummy://"):

@@ -1,7 +1,7 @@
 """Test settings: real services when the environment names them."""
 
 from .base import *  # noqa: F403
-from .env import env_site_url, env_str
+from .env import SHARED_CACHE_BACKENDS, env_site_url, env_str
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
@@ -18,6 +18,6 @@ WHITENOISE_AUTOREFRESH = True
 # worker already gets its own test database; give it its own Redis database
 # too, since every test starts by clearing the cache (FLUSHDB).
 _XDIST_WORKER = env_str("PYTEST_XDIST_WORKER", "")
-if _XDIST_WORKER and CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":  # noqa: F405
+if _XDIST_WORKER and CACHES["default"]["BACKEND"] in SHARED_CACHE_BACKENDS:  # noqa: F405
     _base, _, _db = CACHES["default"]["LOCATION"].rpartition("/")  # noqa: F405
     CACHES["default"]["LOCATION"] = f"{_base}/{10 + int(_XDIST_WORKER.removeprefix('gw'))}"  # noqa: F405

@@ -240,6 +240,6 @@ def test_scheduling_never_fails_a_grading_when_the_cache_is_down(seeded, setting
     quiz, _, _ = seeded
     # A real Redis client pointed at a port nothing listens on.
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+        "default": {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
     }
     assert quiz_statistics_schedule(quiz_id=quiz.pk) is False

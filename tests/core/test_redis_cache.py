@@ -1,0 +1,47 @@
+"""The project's Redis cache backend: one client per pool, same behaviour."""
+
+import threading
+
+from django.core.cache import cache, caches
+
+from config.settings.env import cache_from_url
+from core.redis_cache import RedisCache
+
+
+def test_a_redis_cache_url_selects_the_project_backend():
+    assert cache_from_url("redis://127.0.0.1:6379/3")["BACKEND"] == "core.redis_cache.RedisCache"
+    assert isinstance(caches["default"], RedisCache)
+
+
+def test_every_call_reuses_one_client_and_one_connection():
+    client = cache._cache.get_client()
+    assert cache._cache.get_client() is client
+    assert cache._cache.get_client("some-key", write=True) is client
+
+    cache.set("reuse-check", {"a": 1}, 30)
+    for _ in range(20):
+        assert cache.get("reuse-check") == {"a": 1}
+    # Sequential calls share one pooled connection instead of opening more.
+    assert len(client.connection_pool._available_connections) == 1
+
+
+def test_threads_share_the_client_safely():
+    errors = []
+
+    def work(n):
+        try:
+            cache.set(f"thread-count-{n}", 0, 30)
+            for i in range(50):
+                cache.set(f"thread-{n}-{i}", i, 30)
+                assert cache.get(f"thread-{n}-{i}") == i
+                cache.incr(f"thread-count-{n}")
+        except Exception as exc:  # reported below, with the thread's number
+            errors.append((n, exc))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert [cache.get(f"thread-count-{n}") for n in range(4)] == [50] * 4
