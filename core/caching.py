@@ -6,6 +6,7 @@ change to sites or page view restrictions bumps the version (see
 learner sees an outdated page, outline or privacy setting.
 """
 
+import hashlib
 import logging
 import threading
 
@@ -30,11 +31,13 @@ _request = threading.local()
 def start_request_memo(**kwargs):
     _request.active = True
     _request.version = None
+    _request.prefetched = {}
 
 
 def end_request_memo(**kwargs):
     _request.active = False
     _request.version = None
+    _request.prefetched = {}
 
 
 def _remember(version):
@@ -55,6 +58,7 @@ def content_version():
 
 def bump_content_version(*args, **kwargs):
     _request.version = None
+    _request.prefetched = {}
     try:
         cache.incr(CONTENT_VERSION_KEY)
     except ValueError:
@@ -75,13 +79,39 @@ def cached(key, build, version=None, *, keep_none=True):
         version = _remember(found.get(CONTENT_VERSION_KEY))
         entry = found.get(key)
     else:
-        entry = cache.get(key)
+        entry = cached_read(key)
     if entry is not None and entry[0] == version:
         return entry[1]
     value = build()
     if value is not None or keep_none:
         cache.set(key, (version, value), TTL)
     return value
+
+
+def prefetch(*keys):
+    """Read the entries this request is about to look up with ``cached``
+    (and the content version, if not read yet) in one round trip; each
+    lookup then takes its copy instead of a round trip of its own. Outside
+    a request it does nothing."""
+    if not getattr(_request, "active", False):
+        return
+    names = [key for key in keys if key not in _request.prefetched]
+    if _request.version is None:
+        names.append(CONTENT_VERSION_KEY)
+    if not names:
+        return
+    found = cache.get_many(names)
+    if CONTENT_VERSION_KEY in names:
+        _remember(found.get(CONTENT_VERSION_KEY))
+    _request.prefetched.update({name: found.get(name) for name in names if name != CONTENT_VERSION_KEY})
+
+
+def cached_read(key):
+    """``cache.get(key)``, or the copy ``prefetch`` read earlier in this request."""
+    prefetched = getattr(_request, "prefetched", None)
+    if prefetched and key in prefetched:
+        return prefetched.pop(key)  # once: a second lookup reads Redis again
+    return cache.get(key)
 
 
 # Row caches: an entry per row (or per object built from a few rows), kept
@@ -116,7 +146,15 @@ def view_restrictions_exist():
     normal case here) serving a page can skip Wagtail's per-request check."""
     from wagtail.models import PageViewRestriction
 
-    return cached("page-view-restrictions-exist", lambda: PageViewRestriction.objects.exists())
+    return cached(RESTRICTIONS_KEY, lambda: PageViewRestriction.objects.exists())
+
+
+RESTRICTIONS_KEY = "page-view-restrictions-exist"
+
+
+def route_key(url_path):
+    """The cache key of the live page at ``url_path`` (core.models.live_page_at)."""
+    return "route:" + hashlib.sha256(url_path.encode()).hexdigest()
 
 
 def site_for_request(request):
@@ -131,8 +169,28 @@ def site_for_request(request):
             site.root_page = site.root_page.specific
         return site or False
 
+    prefetch(key, *_likely_next(key, request))
     site = cached(key, build)
+    if site:
+        _root_url_path_by_site[key] = site.root_page.url_path
     return site or None
+
+
+# Serving a page looks up the site, then the page at the path, then the
+# view-restriction flag, one after another. All three are read in one round
+# trip with the version; the page's key is built from the root
+# this process last saw for the site (a moved root only costs the usual
+# separate read, since the guessed key is then simply not asked for).
+_root_url_path_by_site = {}
+
+
+def _likely_next(site_key, request):
+    keys = [RESTRICTIONS_KEY]
+    root = _root_url_path_by_site.get(site_key)
+    components = [part for part in request.path_info.split("/") if part]
+    if root is not None and components:
+        keys.append(route_key(root + "/".join(components) + "/"))
+    return keys
 
 
 _uncached_find_for_request = None

@@ -1,13 +1,11 @@
 """The shared page base every page type on the site builds on."""
 
-import hashlib
-
 from django.contrib.contenttypes.models import ContentType
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from wagtail.models import Page, PageViewRestriction
 
-from .caching import cached, view_restrictions_exist
+from .caching import cached, route_key, view_restrictions_exist
 
 
 class SitePage(Page):
@@ -63,8 +61,7 @@ def live_page_at(url_path: str):
     under the content version that every publish, unpublish, move or delete
     bumps (misses are not cached: the path is whatever a visitor typed).
     Pages hold no per-visitor data, so one cached copy serves everyone."""
-    digest = hashlib.sha256(url_path.encode()).hexdigest()
-    return cached(f"route:{digest}", lambda: _load_live_page(url_path), keep_none=False)
+    return cached(route_key(url_path), lambda: _load_live_page(url_path), keep_none=False)
 
 
 def _load_live_page(url_path: str):

@@ -164,6 +164,11 @@ class LessonVisit(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "lesson"], name="one_visit_record_per_lesson")]
 
+    @staticmethod
+    def flag_key(user_id, lesson_id):
+        """The cache flag saying this visit is recorded (courses.services.lesson_visit_record)."""
+        return f"courses:lesson-visit:{user_id}:{lesson_id}"
+
 
 class LessonCompletion(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_completions")

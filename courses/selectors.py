@@ -8,13 +8,14 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Subquery
+from django.template.loader import render_to_string
 
-from core.caching import cached, content_version
+from core.caching import cached, prefetch
 from quizzes.selectors import passed_quiz_ids
 
 from . import hooks
-from .models import CourseCompletion, CoursePage, Enrolment, EvaluationResponse, LessonCompletion, Source
-from .structure import course_structure, course_structure_for_id, course_structure_for_page
+from .models import CourseCompletion, CoursePage, Enrolment, EvaluationResponse, LessonCompletion, LessonVisit, Source
+from .structure import course_structure, course_structure_for_id, course_structure_for_page, structure_key_for_page
 
 
 @dataclass
@@ -211,6 +212,10 @@ def lesson_context(*, lesson, user):
     """Everything the lesson page shows around the body, in one query for an
     enrolled learner (enrolment and the module's completions together) and
     the course structure on a cold cache only."""
+    # One round trip for the cached parts; the signed-in user (session and
+    # user reads) is resolved first so that the visit flag can join it.
+    visit_flag = [LessonVisit.flag_key(user.pk, lesson.pk)] if user.is_authenticated else []
+    prefetch(structure_key_for_page(lesson), _lesson_body_key(lesson), *visit_flag)
     structure = course_structure_for_page(lesson)
     ref = structure.lessons_by_id.get(lesson.id)
     module = structure.module(ref.module_id) if ref else None
@@ -222,7 +227,7 @@ def lesson_context(*, lesson, user):
         )
     previous, _ = structure.neighbours(lesson.id)
     return {
-        "content_version": content_version(),
+        "body_html": lesson_body_html(lesson=lesson),
         "structure": structure,
         "course": structure,
         "module": module,
@@ -235,6 +240,17 @@ def lesson_context(*, lesson, user):
         # module's last lesson, so reading in order reaches every requirement.
         "next_step": structure.step_after_lesson(lesson.id),
     }
+
+
+def lesson_body_html(*, lesson):
+    """The lesson's body as HTML, rendered once per published revision (and
+    content version: a publish elsewhere can change a link's target). Its
+    blocks use nothing from the request, so one copy serves every learner."""
+    return cached(_lesson_body_key(lesson), lambda: render_to_string("courses/lesson_body.html", {"page": lesson}))
+
+
+def _lesson_body_key(lesson):
+    return f"courses:lesson-body:{lesson.pk}:{lesson.live_revision_id}"
 
 
 def dashboard(*, user):

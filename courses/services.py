@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.caching import cached_read
 from core.errors import ApplicationError, Conflict, InvalidInput, NotAllowed
 
 from . import hooks, participation
@@ -72,8 +73,8 @@ def lesson_visit_record(*, user, lesson: LessonPage, now: datetime | None = None
     """Start the lesson's clock the first time an enrolled learner opens it.
     A cache flag spares the database on every later view; if the flag is
     lost, the insert is simply ignored (the first time stands)."""
-    key = f"courses:lesson-visit:{user.pk}:{lesson.pk}"
-    if cache.get(key):
+    key = LessonVisit.flag_key(user.pk, lesson.pk)
+    if cached_read(key):
         return
     LessonVisit.objects.bulk_create(
         [LessonVisit(user=user, lesson=lesson, first_opened_at=now or timezone.now())], ignore_conflicts=True

@@ -228,4 +228,8 @@ def course_structure_for_page(page):
     from .models import CoursePage
 
     path = course_path_for(page)
-    return cached(f"courses:structure-by-path:{path}", lambda: course_structure(CoursePage.objects.get(path=path)))
+    return cached(structure_key_for_page(page), lambda: course_structure(CoursePage.objects.get(path=path)))
+
+
+def structure_key_for_page(page):
+    return f"courses:structure-by-path:{course_path_for(page)}"

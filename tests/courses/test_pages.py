@@ -97,6 +97,51 @@ def test_lesson_page_query_count_is_fixed_and_small(client):
     assert small_count == large_count == 1
 
 
+@pytest.fixture
+def redis_commands(monkeypatch):
+    """The commands this process sends to Redis (sent as usual, and listed)."""
+    import redis
+
+    sent = []
+    send = redis.Redis.execute_command
+
+    def listed(self, *args, **options):
+        sent.append(args[0])
+        return send(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", listed)
+    return sent
+
+
+def test_a_warm_lesson_request_makes_four_redis_round_trips(client, redis_commands):
+    course = make_course(modules=2, lessons=2)
+    user = learner()
+    enrol(user=user, course=course)
+    sign_in_as_in_steady_state(client, user)
+    url = lesson(course, 2, 1).url
+    for _ in range(2):
+        assert client.get(url).status_code == 200
+    redis_commands.clear()
+    assert client.get(url).status_code == 200
+    # The version with the site, the page at the path and the restriction
+    # flag; the session; the user; the course structure with the rendered
+    # body and the visit flag.
+    assert redis_commands == ["MGET", "GET", "GET", "MGET"]
+
+
+def test_a_published_change_to_a_lesson_body_shows_on_the_next_request(client):
+    course = make_course(modules=1, lessons=1)
+    user = learner()
+    enrol(user=user, course=course)
+    client.force_login(user)
+    page = lesson(course, 1, 1)
+    assert "Lesson text." in client.get(page.url).content.decode()
+    page.body = [("paragraph", "<p>Revised wording.</p>")]
+    page.save_revision().publish()
+    body = client.get(page.url).content.decode()
+    assert "Revised wording." in body and "Lesson text." not in body
+
+
 def test_a_cached_route_never_serves_a_page_once_it_is_unpublished_moved_or_renamed(client):
     from django.core.cache import cache
 
