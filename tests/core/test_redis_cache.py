@@ -1,7 +1,10 @@
 """The project's Redis cache backend: one client per pool, same behaviour."""
 
 import threading
+import time
 
+import pytest
+import redis
 from django.core.cache import cache, caches
 
 from config.settings.env import cache_from_url
@@ -45,3 +48,32 @@ def test_threads_share_the_client_safely():
         t.join()
     assert errors == []
     assert [cache.get(f"thread-count-{n}") for n in range(4)] == [50] * 4
+
+
+def test_incr_is_one_atomic_round_trip_and_keeps_the_expiry(monkeypatch):
+    cache.set("counter", 5, 60)
+    sent = []
+    send = redis.Redis.execute_command
+
+    def listed(self, *args, **options):
+        sent.append(args[0])
+        return send(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", listed)
+    assert cache.incr("counter") == 6
+    assert cache.decr("counter", 2) == 4
+    assert sent == ["EVALSHA", "EVALSHA"]
+    client = cache._cache.get_client()
+    assert 0 < client.ttl(cache.make_key("counter")) <= 60
+
+
+def test_incr_of_a_missing_or_expired_key_raises_and_creates_nothing():
+    with pytest.raises(ValueError, match="not found"):
+        cache.incr("never-set")
+    assert cache.get("never-set") is None
+    cache.set("short-lived", 1, 1)
+    cache._cache.get_client().pexpire(cache.make_key("short-lived"), 1)
+    time.sleep(0.01)
+    with pytest.raises(ValueError):
+        cache.incr("short-lived")
+    assert cache._cache.get_client().exists(cache.make_key("short-lived")) == 0
