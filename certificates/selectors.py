@@ -1,3 +1,5 @@
+import hashlib
+import pickle
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -31,6 +33,9 @@ class Verification:
     certificate: Certificate
     replacement: Certificate | None
     credential: object | None  # credentials.models.Credential
+    # A digest of the three rows as read: anything shown from them changes
+    # it, so a page rendered from them can be kept under it (views.verify).
+    digest: str = ""
 
 
 def certificate_verification(*, raw_code: str) -> Verification | None:
@@ -50,7 +55,8 @@ def certificate_verification(*, raw_code: str) -> Verification | None:
             return None
         superseded = certificate.status == CertificateStatus.SUPERSEDED
         replacement = getattr(certificate, "replaced_by", None) if superseded else None
-        return Verification(certificate, replacement, credential_for_reference(reference=code))
+        rows = (certificate, replacement, credential_for_reference(reference=code))
+        return Verification(*rows, digest=hashlib.sha256(pickle.dumps(rows)).hexdigest())
 
     return cached_row(VERIFICATION_KEY.format(code=code), load, VERIFICATION_TTL)
 

@@ -1,11 +1,14 @@
 from allauth.account.adapter import get_adapter
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
 
+from core.caching import ProcessLRU
 from credentials.building import credential_json
 from credentials.linkedin import add_to_profile_url
 from credentials.selectors import credential_for_reference, credential_public_status
@@ -22,6 +25,8 @@ from .selectors import (
 from .services import verification_url
 
 VERIFY_RATE = "60/m"
+# About 6 KB a page: at most a few MB per process.
+ANONYMOUS_VERIFY_PAGES = ProcessLRU(maxsize=1000)
 
 
 def client_ip(group, request):
@@ -100,13 +105,22 @@ def verify(request, code):
     found = certificate_verification(raw_code=code)
     if found is None:
         return render(request, "certificates/verify_unknown.html", {"code": code[:40]}, status=404)
+    status = credential_public_status(credential=found.credential) if found.credential else None
     context = {
         "certificate": found.certificate,
         "replacement": found.replacement,
         "credential": found.credential,
-        "credential_status": credential_public_status(credential=found.credential) if found.credential else None,
+        "credential_status": status,
     }
-    return render(request, "certificates/verify.html", context)
+    if request.user.is_authenticated or len(get_messages(request)):
+        return render(request, "certificates/verify.html", context)
+    # QR scans make this the busiest public page. Every anonymous visitor
+    # sees the same page for the same rows and status, so it is rendered
+    # once per process for each (the rows' digest changes with any change).
+    html = ANONYMOUS_VERIFY_PAGES.get_or_build(
+        (found.digest, status), lambda: render_to_string("certificates/verify.html", context, request)
+    )
+    return HttpResponse(html)
 
 
 @login_required

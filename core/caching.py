@@ -9,6 +9,7 @@ learner sees an outdated page, outline or privacy setting.
 import hashlib
 import logging
 import threading
+from collections import OrderedDict
 
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
@@ -220,3 +221,27 @@ def install_cached_site_lookup():
             return _uncached_find_for_request(request)
 
     Site._find_for_request = staticmethod(find_for_request)
+
+
+class ProcessLRU:
+    """A bounded map kept in this process only, least recently used out
+    first. Only for values wholly determined by their key (a page rendered
+    from rows, keyed by a digest of those rows), which therefore cannot go
+    stale: nothing ever needs to forget an entry in another process."""
+
+    def __init__(self, maxsize):
+        self.maxsize = maxsize
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_build(self, key, build):
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        value = build()
+        with self._lock:
+            self._entries[key] = value
+            if len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+        return value

@@ -3,6 +3,8 @@ and verification against what this site publishes."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
@@ -76,11 +78,18 @@ def credential_for_reference(*, reference: str) -> Credential | None:
     return Credential.objects.filter(reference=reference).first()
 
 
+@lru_cache(maxsize=16)
+def _decoded(encoded_list: str) -> bytes:
+    """This site's own lists (16 KB each), decoded once per process for each
+    published state: every verification page reads its credential's bit."""
+    return bitstring.decode(encoded_list)
+
+
 def credential_public_status(*, credential: Credential) -> str:
     """What the published status list and the dates say: "revoked",
     "expired" or "active" (read from the list verifiers see, not the row)."""
     document = status_list_document(pk=credential.status_list_id)
-    bits = bitstring.decode(document["credentialSubject"]["encodedList"])
+    bits = _decoded(document["credentialSubject"]["encodedList"])
     if bitstring.get_bit(bits, credential.status_index):
         return "revoked"
     if credential.valid_until is not None and credential.valid_until <= timezone.now():

@@ -83,3 +83,57 @@ def test_a_credential_issued_later_shows_over_a_cached_page(client, pending, dja
     with django_capture_on_commit_callbacks(execute=True):
         assert certificate_credentials_backfill() == 1
     assert "Digital credential" in page(client, certificate.code)[1]
+
+
+def test_an_anonymous_page_is_rendered_once_per_state_and_never_for_a_signed_in_visitor(
+    client, pending, learner_user, staff, django_capture_on_commit_callbacks
+):
+    from django.test.signals import template_rendered
+
+    rendered = []
+
+    def listen(sender, template, **kwargs):
+        rendered.append(template.name)
+
+    template_rendered.connect(listen)
+    try:
+        certificate = certificate_issue(certificate_id=pending.pk)
+        cached_page(client, certificate.code)
+        rendered.clear()
+        status, body = page(client, certificate.code)
+        assert status == 200 and "Valid" in body and "Active" in body
+        assert rendered == []  # served from this process's copy
+        assert "csrfmiddlewaretoken" not in body and "Log in" in body
+
+        client.force_login(learner_user)
+        body = page(client, certificate.code)[1]
+        assert "certificates/verify.html" in rendered and "My learning" in body and "Log in" not in body
+        client.logout()
+        assert "My learning" not in page(client, certificate.code)[1]
+
+        with django_capture_on_commit_callbacks(execute=True):
+            certificate_revoke(certificate=certificate, actor=staff, reason="Issued in error")
+        rendered.clear()
+        body = page(client, certificate.code)[1]
+        assert "Revoked" in body and "Valid" not in body
+        assert "certificates/verify.html" in rendered
+    finally:
+        template_rendered.disconnect(listen)
+
+
+def test_a_credential_reaching_its_end_date_shows_expired_over_a_cached_page(client, pending):
+    import time
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from credentials.models import Credential
+
+    certificate = certificate_issue(certificate_id=pending.pk)
+    Credential.objects.filter(reference=certificate.code).update(valid_until=timezone.now() + timedelta(seconds=2))
+    assert "Active" in cached_page(client, certificate.code)[1]
+    assert "Active" in page(client, certificate.code)[1]  # the same rows, now served from the kept copy
+    # The end date passes and nothing is saved: the status is worked out on each request.
+    time.sleep(2.1)
+    body = page(client, certificate.code)[1]
+    assert "Expired" in body and "Active" not in body
