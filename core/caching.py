@@ -128,7 +128,7 @@ CHANGED_TTL = 30  # longer than any gap between a reader's query and its add
 
 def cached_row(key, load, ttl):
     """``load()`` cached under ``key`` until ``forget_row(key)``; None is not kept."""
-    entry = cache.get(key)
+    entry = cached_read(key)
     if entry is not None and entry != CHANGED:
         return entry
     value = load()
@@ -138,6 +138,9 @@ def cached_row(key, load, ttl):
 
 
 def forget_row(key):
+    prefetched = getattr(_request, "prefetched", None)
+    if prefetched:
+        prefetched.pop(key, None)
     cache.set(key, CHANGED, CHANGED_TTL)
     transaction.on_commit(lambda: cache.set(key, CHANGED, CHANGED_TTL))
 

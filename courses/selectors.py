@@ -10,12 +10,18 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Subquery
 from django.template.loader import render_to_string
 
-from core.caching import cached, prefetch
+from core.caching import cached, cached_row, forget_row, prefetch
 from quizzes.selectors import passed_quiz_ids
 
 from . import hooks
 from .models import CourseCompletion, CoursePage, Enrolment, EvaluationResponse, LessonCompletion, LessonVisit, Source
-from .structure import course_structure, course_structure_for_id, course_structure_for_page, structure_key_for_page
+from .structure import (
+    course_path_for,
+    course_structure,
+    course_structure_for_id,
+    course_structure_for_page,
+    structure_key_for_page,
+)
 
 
 @dataclass
@@ -174,14 +180,38 @@ def module_detail(*, module, user):
 _ENROLLED = 0
 
 
-def _enrolment_and_completions(*, user, course_id, lesson_ids) -> tuple[bool, frozenset]:
-    """Whether ``user`` is enrolled and which of ``lesson_ids`` they completed,
-    in one query: the enrolment as a marker row, then the completions.
+def _enrolment_and_completions(*, user, structure) -> tuple[bool, frozenset]:
+    """Whether ``user`` is enrolled in the course and which of its lessons
+    they completed: kept in the cache per learner and course until an
+    enrolment or completion of theirs is saved or deleted (``forget_progress``);
+    on a miss, one query."""
+    lesson_ids = list(structure.lessons_by_id)
+    return cached_row(
+        progress_key(user_id=user.pk, course_path=structure.path),
+        lambda: _read_enrolment_and_completions(user.pk, structure.id, lesson_ids),
+        PROGRESS_TTL,
+    )
 
-    Every lesson request runs it. Written as SQL because building and
-    compiling the same UNION through the ORM took about twice as long as
-    the database's answer (bench/findings.md, pages)."""
-    rows = set(_run(_enrolment_and_completions_sql(len(lesson_ids)), [user.pk, course_id, user.pk, *lesson_ids]))
+
+PROGRESS_KEY = "courses:progress:{user_id}:{course_path}"
+PROGRESS_TTL = 60 * 60
+
+
+def progress_key(*, user_id, course_path):
+    """Keyed by the course's tree path, which a lesson request knows before
+    it has read the course structure, so that both are read together."""
+    return PROGRESS_KEY.format(user_id=user_id, course_path=course_path)
+
+
+def forget_progress(*, user_id, course_path) -> None:
+    forget_row(progress_key(user_id=user_id, course_path=course_path))
+
+
+def _read_enrolment_and_completions(user_id, course_id, lesson_ids):
+    """One query: the enrolment as a marker row, then the completions.
+    Written as SQL because building and compiling the same UNION through
+    the ORM took about twice as long as the database's answer."""
+    rows = set(_run(_enrolment_and_completions_sql(len(lesson_ids)), [user_id, course_id, user_id, *lesson_ids]))
     if _ENROLLED not in rows:
         return False, frozenset()
     return True, frozenset(rows - {_ENROLLED})
@@ -214,17 +244,20 @@ def lesson_context(*, lesson, user):
     the course structure on a cold cache only."""
     # One round trip for the cached parts; the signed-in user (session and
     # user reads) is resolved first so that the visit flag can join it.
-    visit_flag = [LessonVisit.flag_key(user.pk, lesson.pk)] if user.is_authenticated else []
-    prefetch(structure_key_for_page(lesson), _lesson_body_key(lesson), *visit_flag)
+    learner_keys = []
+    if user.is_authenticated:
+        learner_keys = [
+            LessonVisit.flag_key(user.pk, lesson.pk),
+            progress_key(user_id=user.pk, course_path=course_path_for(lesson)),
+        ]
+    prefetch(structure_key_for_page(lesson), _lesson_body_key(lesson), *learner_keys)
     structure = course_structure_for_page(lesson)
     ref = structure.lessons_by_id.get(lesson.id)
     module = structure.module(ref.module_id) if ref else None
     enrolled = False
     completed_ids = frozenset()
     if user.is_authenticated:
-        enrolled, completed_ids = _enrolment_and_completions(
-            user=user, course_id=structure.id, lesson_ids=[lesson.id for lesson in module.lessons] if module else []
-        )
+        enrolled, completed_ids = _enrolment_and_completions(user=user, structure=structure)
     previous, _ = structure.neighbours(lesson.id)
     return {
         "body_html": lesson_body_html(lesson=lesson),

@@ -218,8 +218,12 @@ def course_structure_for_id(course_id):
 
 def course_path_for(page):
     """The tree path of the course a module or lesson belongs to."""
+    return course_path_of(page.path)
+
+
+def course_path_of(tree_path):
     course_depth = 4  # root -> home -> course index -> course
-    return page.path[: Page.steplen * course_depth]
+    return tree_path[: Page.steplen * course_depth]
 
 
 def course_structure_for_page(page):

@@ -91,10 +91,53 @@ def test_lesson_page_query_count_is_fixed_and_small(client):
     sign_in_as_in_steady_state(client, user)
     small_count = _lesson_queries(client, lesson(small, 1, 2).url)
     large_count = _lesson_queries(client, lesson(large, 6, 5).url)
-    # The enrolment with this module's completions; the session, the user,
-    # the site, the page itself (cached by path) and the outline come from
-    # the cache.
-    assert small_count == large_count == 1
+    # The session, the user, the site, the page itself (cached by path), the
+    # outline, the rendered body and the learner's enrolment and completions
+    # all come from the cache.
+    assert small_count == large_count == 0
+
+
+def test_after_a_completion_the_lesson_page_reads_progress_from_the_database_until_the_mark_expires(client):
+    from courses.services import lesson_mark_complete
+    from tests.factories import forget_change_marks_of_progress
+
+    course = make_course(modules=1, lessons=2)
+    user = learner()
+    enrol(user=user, course=course)
+    sign_in_as_in_steady_state(client, user)
+    first, second = lesson(course, 1, 1), lesson(course, 1, 2)
+    assert _lesson_queries(client, second.url) == 0
+    lesson_mark_complete(user=user, lesson=first)
+    # The enrolment with the course's completions, in one query.
+    assert _lesson_queries(client, second.url) == 1
+    forget_change_marks_of_progress(user)  # the change mark has expired
+    assert _lesson_queries(client, second.url) == 0
+
+
+@pytest.mark.parametrize("change", ["completion deleted", "enrolment deleted"])
+def test_a_deleted_completion_or_enrolment_shows_on_the_next_lesson_request(client, change):
+    from courses.models import Enrolment, LessonCompletion
+    from courses.services import lesson_mark_complete
+    from tests.factories import forget_change_marks_of_progress
+
+    course = make_course(modules=1, lessons=1)
+    user = learner()
+    enrol(user=user, course=course)
+    page = lesson(course, 1, 1)
+    lesson_mark_complete(user=user, lesson=page)
+    sign_in_as_in_steady_state(client, user)
+    client.get(page.url)
+    assert "You completed this lesson" in client.get(page.url).content.decode()  # served from the cache
+    if change == "completion deleted":
+        LessonCompletion.objects.get(user=user, lesson=page).delete()
+        assert "Mark lesson complete" in client.get(page.url).content.decode()
+    else:
+        LessonCompletion.objects.filter(user=user).delete()
+        forget_change_marks_of_progress(user)
+        client.get(page.url)  # cached again, without the completion
+        Enrolment.objects.filter(user=user, course=course).delete()
+        body = client.get(page.url).content.decode()  # lesson 1.1 is the course's free preview
+        assert "Enrol to track your progress" in body and "Mark lesson complete" not in body
 
 
 @pytest.fixture
