@@ -189,17 +189,16 @@ def session_cookie(user):
 
 
 def logged_in_client(user):
-    """Signed in as a learner is a little while after logging in: the log-in
-    marks the cached user row changed for half a minute (accounts/user_cache.py),
-    and every request in that time reads the row; measure the usual request."""
-    from django.core.cache import cache
+    """Signed in as a learner is a little while after logging in and
+    enrolling: each marks its cached rows changed for half a minute (the user
+    row, the learner's progress), and every request in that time reads them
+    from the database; measure the usual request."""
     from django.test import Client
 
-    from accounts.user_cache import KEY
+    from tests.factories import sign_in_as_in_steady_state
 
     client = Client()
-    client.force_login(user)
-    cache.delete(KEY.format(pk=user.pk))
+    sign_in_as_in_steady_state(client, user)
     return client
 
 
