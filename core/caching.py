@@ -230,12 +230,24 @@ class ProcessLRU:
     """A bounded map kept in this process only, least recently used out
     first. Only for values wholly determined by their key (a page rendered
     from rows, keyed by a digest of those rows), which therefore cannot go
-    stale: nothing ever needs to forget an entry in another process."""
+    stale, or for hints checked before use: nothing ever needs to forget an
+    entry in another process."""
 
     def __init__(self, maxsize):
         self.maxsize = maxsize
         self._entries = OrderedDict()
         self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            return self._entries.get(key)
+
+    def put(self, key, value):
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            if len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
 
     def get_or_build(self, key, build):
         with self._lock:
@@ -243,8 +255,5 @@ class ProcessLRU:
                 self._entries.move_to_end(key)
                 return self._entries[key]
         value = build()
-        with self._lock:
-            self._entries[key] = value
-            if len(self._entries) > self.maxsize:
-                self._entries.popitem(last=False)
+        self.put(key, value)
         return value

@@ -60,3 +60,19 @@ def celery_worker(transactional_db, django_db_serialized_rollback, media_root, t
 
     with running_worker(tmp_path) as worker:
         yield worker
+
+
+@pytest.fixture
+def redis_commands(monkeypatch):
+    """The commands this process sends to Redis (sent as usual, and listed)."""
+    import redis
+
+    sent = []
+    send = redis.Redis.execute_command
+
+    def listed(self, *args, **options):
+        sent.append(args[0])
+        return send(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", listed)
+    return sent

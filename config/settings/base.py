@@ -224,8 +224,10 @@ SESSION_COOKIE_HTTPONLY = True
 # page reads its session from Redis instead of PostgreSQL (one database
 # round trip less per request, see docs/BENCHMARKS.md), and a lost cache
 # entry falls back to the row. Ending a session must go through the session
-# store, which deletes both (accounts.services.sign_out_everywhere).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# store, which deletes both (accounts.services.sign_out_everywhere). The
+# project's store is cached_db that also reads the signed-in user's cached
+# row in the same round trip (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 # Idle timeout: a session ends after this long without a request (the expiry
 # moves forward at most every SESSION_REFRESH_SECONDS, see accounts/middleware.py).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 120) * 60

@@ -87,3 +87,24 @@ def test_a_deleted_user_is_forgotten(client):
     user_queries(client, reverse("profile"))
     user.delete()
     assert client.get(reverse("profile")).status_code == 302
+
+
+def test_the_session_and_the_user_row_are_read_in_one_round_trip(client, redis_commands):
+    user = signed_in(client)
+    url = reverse("profile")
+    client.get(url)  # this process now knows whose session it is
+    redis_commands.clear()
+    response = client.get(url)
+    assert response.wsgi_request.user == user
+    assert redis_commands == ["MGET"]
+
+
+def test_the_user_remembered_for_a_session_is_only_a_hint(client):
+    from accounts.sessions import _user_of_session
+
+    user, someone_else = signed_in(client), learner()
+    client.get(reverse("profile"))
+    session_key = client.session.session_key
+    _user_of_session.put(session_key, str(someone_else.pk))  # a wrong guess
+    response = client.get(reverse("profile"))
+    assert response.status_code == 200 and response.wsgi_request.user == user

@@ -4,7 +4,6 @@ import threading
 import time
 
 import pytest
-import redis
 from django.core.cache import cache, caches
 
 from config.settings.env import cache_from_url
@@ -50,19 +49,12 @@ def test_threads_share_the_client_safely():
     assert [cache.get(f"thread-count-{n}") for n in range(4)] == [50] * 4
 
 
-def test_incr_is_one_atomic_round_trip_and_keeps_the_expiry(monkeypatch):
+def test_incr_is_one_atomic_round_trip_and_keeps_the_expiry(redis_commands):
     cache.set("counter", 5, 60)
-    sent = []
-    send = redis.Redis.execute_command
-
-    def listed(self, *args, **options):
-        sent.append(args[0])
-        return send(self, *args, **options)
-
-    monkeypatch.setattr(redis.Redis, "execute_command", listed)
+    redis_commands.clear()
     assert cache.incr("counter") == 6
     assert cache.decr("counter", 2) == 4
-    assert sent == ["EVALSHA", "EVALSHA"]
+    assert redis_commands == ["EVALSHA", "EVALSHA"]
     client = cache._cache.get_client()
     assert 0 < client.ttl(cache.make_key("counter")) <= 60
 
