@@ -7,9 +7,9 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.formats import date_format
 
-from core.caching import cached_row, forget_row
+from core.caching import ProcessLRU, cached_row, forget_row, prefetch
 from courses.selectors import lesson_minutes_by_course
-from credentials.selectors import credential_for_reference
+from credentials.selectors import credential_for_reference, status_list_cache_key
 
 from .codes import normalize_code
 from .models import Certificate, CertificateStatus
@@ -58,7 +58,20 @@ def certificate_verification(*, raw_code: str) -> Verification | None:
         rows = (certificate, replacement, credential_for_reference(reference=code))
         return Verification(*rows, digest=hashlib.sha256(pickle.dumps(rows)).hexdigest())
 
-    return cached_row(VERIFICATION_KEY.format(code=code), load, VERIFICATION_TTL)
+    key = VERIFICATION_KEY.format(code=code)
+    # The page also shows the credential's status, read from its status list:
+    # the list this process saw for the code last time is read along. A wrong
+    # guess only costs the list's own read later.
+    list_id = _status_list_of_code.get(code)
+    prefetch(key, *([status_list_cache_key(pk=list_id)] if list_id is not None else []))
+    found = cached_row(key, load, VERIFICATION_TTL)
+    if found is not None and found.credential is not None:
+        _status_list_of_code.put(code, found.credential.status_list_id)
+    return found
+
+
+# A code and a list id: under 1 MB per process when full.
+_status_list_of_code = ProcessLRU(maxsize=10_000)
 
 
 def forget_verification(*, code: str) -> None:

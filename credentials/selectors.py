@@ -10,6 +10,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from core.caching import cached_read
+
 from . import did as did_module
 from . import status_list as bitstring
 from .keys import issuer_did, signing_key
@@ -47,9 +49,13 @@ def served_did_document() -> dict:
     return document
 
 
+def status_list_cache_key(*, pk: int) -> str:
+    return STATUS_LIST_CACHE_KEY.format(pk=pk)
+
+
 def status_list_document(*, pk: int) -> dict | None:
-    key = STATUS_LIST_CACHE_KEY.format(pk=pk)
-    document = cache.get(key)
+    key = status_list_cache_key(pk=pk)
+    document = cached_read(key)
     if document is None:
         document = StatusList.objects.filter(pk=pk).values_list("document", flat=True).first()
         if document is None:

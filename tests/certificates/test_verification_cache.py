@@ -137,3 +137,16 @@ def test_a_credential_reaching_its_end_date_shows_expired_over_a_cached_page(cli
     time.sleep(2.1)
     body = page(client, certificate.code)[1]
     assert "Expired" in body and "Active" not in body
+
+
+def test_a_warm_anonymous_visit_makes_two_redis_round_trips(client, pending, redis_commands):
+    certificate = certificate_issue(certificate_id=pending.pk)
+    cached_page(client, certificate.code)
+    page(client, certificate.code)
+    redis_commands.clear()
+    status, body = page(client, certificate.code)
+    assert status == 200 and "Active" in body
+    # The rate limit's counter (this address already has one: the add is
+    # refused, then the atomic increment); the cached rows with the
+    # credential's status list.
+    assert redis_commands == ["SET", "EVALSHA", "MGET"]
