@@ -150,6 +150,7 @@ def main():
     p = make_parser(__doc__)
     p.add_argument("--certificates", type=int, default=1000, help="certificates in the throughput run")
     p.add_argument("--latency-samples", type=int, default=20)
+    p.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2)")
     args = p.parse_args()
 
     env = setup_django(DB)
@@ -168,7 +169,7 @@ def main():
         EvaluationResponse.objects.create(user=user, course=course, answers={"relevance": "5"})
 
     log_dir = VAR / DB
-    worker = start_worker(env, log_dir / "worker.log", concurrency=2)
+    worker = start_worker(env, log_dir / "worker.log", concurrency=args.concurrency)
     try:
         # Warm-up: the pool processes import ReportLab and load fonts on first use.
         ids, _ = request_many(warmup_users, course)
@@ -265,7 +266,7 @@ def main():
         ),
     ]
     print_table(
-        f"certificate issuance: {n} certificates, real worker (prefork, concurrency 2), Redis broker; "
+        f"certificate issuance: {n} certificates, real worker (prefork, concurrency {args.concurrency}), Redis broker; "
         f"{args.latency_samples} latency samples",
         rows,
     )
