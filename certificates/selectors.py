@@ -78,7 +78,6 @@ def forget_verification(*, code: str) -> None:
     forget_row(VERIFICATION_KEY.format(code=code))
 
 
-
 def certificate_for_download(*, user, raw_code):
     """Owner or staff only; everyone else gets None (a 404, not a 403)."""
     certificate = certificate_by_code(raw_code=raw_code)

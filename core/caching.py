@@ -1,9 +1,12 @@
-"""Shared caches for page serving, all keyed on one content version.
+"""Shared caches for page serving.
 
-Any publish, unpublish, move or delete of a page, any quiz edit, and any
-change to sites or page view restrictions bumps the version (see
-``courses/signals.py``), so every cached entry goes stale at once and no
-learner sees an outdated page, outline or privacy setting.
+Content entries are keyed on one content version: any publish, unpublish,
+move or delete of a page, any quiz edit, and any change to sites or page
+view restrictions bumps it (see ``courses/signals.py``), so every cached
+entry goes stale at once and no learner sees an outdated page, outline or
+privacy setting. Row caches (below) are forgotten row by row. ``prefetch``
+reads the entries a request is about to need in one round trip, and
+``ProcessLRU`` keeps what never goes stale in the process itself.
 """
 
 import hashlib

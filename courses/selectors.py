@@ -239,13 +239,13 @@ def _run(sql, params):
 
 
 def lesson_context(*, lesson, user):
-    """Everything the lesson page shows around the body, in one query for an
-    enrolled learner (enrolment and the module's completions together) and
-    the course structure on a cold cache only."""
-    # One round trip for the cached parts; the signed-in user (session and
-    # user reads) is resolved first so that the visit flag can join it.
+    """Everything the lesson page shows around the body. Warm, no query: the
+    course structure, the rendered body, the visit flag and the learner's
+    progress come from the cache in one round trip (the signed-in user is
+    resolved first, so that the learner's entries can join it)."""
+    signed_in = user.is_authenticated
     learner_keys = []
-    if user.is_authenticated:
+    if signed_in:
         learner_keys = [
             LessonVisit.flag_key(user.pk, lesson.pk),
             progress_key(user_id=user.pk, course_path=course_path_for(lesson)),
@@ -254,9 +254,8 @@ def lesson_context(*, lesson, user):
     structure = course_structure_for_page(lesson)
     ref = structure.lessons_by_id.get(lesson.id)
     module = structure.module(ref.module_id) if ref else None
-    enrolled = False
-    completed_ids = frozenset()
-    if user.is_authenticated:
+    enrolled, completed_ids = False, frozenset()
+    if signed_in:
         enrolled, completed_ids = _enrolment_and_completions(user=user, structure=structure)
     previous, _ = structure.neighbours(lesson.id)
     return {

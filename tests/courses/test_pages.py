@@ -156,11 +156,16 @@ def test_a_warm_lesson_request_makes_three_redis_round_trips(client, redis_comma
     assert redis_commands == ["MGET", "MGET", "MGET"]
 
 
-def test_a_published_change_to_a_lesson_body_shows_on_the_next_request(client):
-    course = make_course(modules=1, lessons=1)
+def signed_in_and_enrolled(client, course):
     user = learner()
     enrol(user=user, course=course)
     client.force_login(user)
+    return user
+
+
+def test_a_published_change_to_a_lesson_body_shows_on_the_next_request(client):
+    course = make_course(modules=1, lessons=1)
+    signed_in_and_enrolled(client, course)
     page = lesson(course, 1, 1)
     assert "Lesson text." in client.get(page.url).content.decode()
     page.body = [("paragraph", "<p>Revised wording.</p>")]
@@ -175,9 +180,7 @@ def test_a_cached_route_never_serves_a_page_once_it_is_unpublished_moved_or_rena
     from core.models import live_page_at
 
     course = make_course(modules=2, lessons=1)
-    user = learner()
-    enrol(user=user, course=course)
-    client.force_login(user)
+    signed_in_and_enrolled(client, course)
     page = lesson(course, 1, 1)
     old_url = page.url
     assert client.get(old_url).status_code == 200  # its route is now cached
