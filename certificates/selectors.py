@@ -7,7 +7,7 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.formats import date_format
 
-from core.caching import ProcessLRU, cached_row, forget_row, prefetch
+from core.caching import ProcessLRU, cached_row, forget_rows, prefetch
 from courses.selectors import lesson_minutes_by_course
 from credentials.selectors import credential_for_reference, status_list_cache_key
 
@@ -75,7 +75,11 @@ _status_list_of_code = ProcessLRU(maxsize=10_000)
 
 
 def forget_verification(*, code: str) -> None:
-    forget_row(VERIFICATION_KEY.format(code=code))
+    forget_verifications(codes=[code])
+
+
+def forget_verifications(*, codes) -> None:
+    forget_rows(VERIFICATION_KEY.format(code=code) for code in codes)
 
 
 def certificate_for_download(*, user, raw_code):

@@ -141,11 +141,22 @@ def cached_row(key, load, ttl):
 
 
 def forget_row(key):
+    forget_rows([key])
+
+
+def forget_rows(keys):
+    """Mark each entry changed now and again once the transaction commits (a
+    read in between could cache the old row), in one round trip each time."""
+    keys = list(keys)
+    if not keys:
+        return
     prefetched = getattr(_request, "prefetched", None)
     if prefetched:
-        prefetched.pop(key, None)
-    cache.set(key, CHANGED, CHANGED_TTL)
-    transaction.on_commit(lambda: cache.set(key, CHANGED, CHANGED_TTL))
+        for key in keys:
+            prefetched.pop(key, None)
+    marks = dict.fromkeys(keys, CHANGED)
+    cache.set_many(marks, CHANGED_TTL)
+    transaction.on_commit(lambda: cache.set_many(marks, CHANGED_TTL))
 
 
 def view_restrictions_exist():
