@@ -16,7 +16,7 @@ from credentials import status_list as bitstring
 from credentials.models import Credential, PublishedKey, StatusList
 from credentials.selectors import credential_verify
 
-from .helpers import issue
+from .helpers import achievement, issue
 from .reference import OPEN_BADGES
 
 pytestmark = pytest.mark.django_db
@@ -214,6 +214,61 @@ def test_each_issue_counts_in_its_status_list_and_a_half_full_list_gives_way_to_
     third = issue("THIRD")
     assert third.status_list_id != status_list.pk
     assert StatusList.objects.get(pk=third.status_list_id).issued_count == 1
+
+
+def test_a_bit_taken_meanwhile_draws_again_without_aborting_the_transaction(monkeypatch, django_assert_num_queries):
+    """Two credentials of a batch draw bits another issue has just taken
+    (as a concurrent worker would): the insert skips them instead of raising,
+    they draw again, are signed again with their new bit, and everything is
+    stored in the caller's transaction, counted once each."""
+    taken = issue("TAKEN")
+    free = iter([taken.status_index, taken.status_index + 1, taken.status_index + 2, taken.status_index + 3])
+    monkeypatch.setattr(services.secrets, "randbelow", lambda _n: next(free) % StatusList.SIZE_BITS)
+    batch = services.CredentialBatch()
+    requests = [
+        services.CredentialRequest(
+            reference=reference,
+            recipient=services.Recipient(name="Ada Núñez", email="ada@example.org"),
+            achievement=achievement(),
+            awarded_at=datetime(2026, 11, 2, tzinfo=UTC),
+        )
+        for reference in ("NEXT1", "NEXT2")
+    ]
+    for request in requests:
+        batch.sign(request)
+    # NEXT1 drew the taken bit, NEXT2 the next: only NEXT2 is stored on the
+    # first insert; NEXT1 draws twice more (its own batch's bit is skipped).
+    with django_assert_num_queries(2 + 2 + 1):  # insert, read back; again for NEXT1; the count
+        stored = batch.store()
+    assert {ref: c.status_index for ref, c in stored.items()} == {
+        "NEXT1": taken.status_index + 2,
+        "NEXT2": taken.status_index + 1,
+    }
+    for reference, credential in stored.items():
+        saved = Credential.objects.get(reference=reference)
+        assert saved.pk == credential.pk and saved.status_index == credential.status_index
+        entry = saved.document["credentialStatus"]
+        assert entry["statusListIndex"] == str(saved.status_index)  # signed with the bit it got
+        assert credential_verify(document=saved.document).valid
+    assert StatusList.objects.get(pk=taken.status_list_id).issued_count == 3
+
+
+def test_a_batch_returns_an_existing_credential_and_counts_only_the_new_ones():
+    existing = issue("KEPT")
+    batch = services.CredentialBatch()
+    for reference, name in (("KEPT", "Someone Else"), ("FRESH", "Ada Núñez")):
+        batch.sign(
+            services.CredentialRequest(
+                reference=reference,
+                recipient=services.Recipient(name=name, email="ada@example.org"),
+                achievement=achievement(),
+                awarded_at=datetime(2026, 11, 2, tzinfo=UTC),
+            )
+        )
+    stored = batch.store()
+    assert stored["KEPT"].pk == existing.pk and stored["KEPT"].document == existing.document
+    assert stored["FRESH"].pk == Credential.objects.get(reference="FRESH").pk
+    assert StatusList.objects.get(pk=existing.status_list_id).issued_count == 2
 
 
 def test_reissue_keeps_the_award_date_and_points_to_the_replaced_credential(client):
