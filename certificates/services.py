@@ -8,8 +8,9 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -17,12 +18,18 @@ from wagtail.models import Site
 
 from core.errors import InvalidInput
 from credentials.building import AchievementInfo
-from credentials.services import Recipient, credential_issue, credential_revoke, publish_current_key
+from credentials.services import (
+    CredentialBatch,
+    CredentialRequest,
+    Recipient,
+    credential_revoke,
+    publish_current_key,
+)
 
 from .models import Certificate, CertificateEvent, CertificateSettings, CertificateStatus
 from .pdf import CertificatePrint, render_certificate
 from .queue import enqueue_change_email, enqueue_issue, enqueue_issue_on_commit
-from .selectors import forget_verification
+from .selectors import forget_verifications
 
 logger = logging.getLogger(__name__)
 
@@ -175,13 +182,12 @@ class IssueBatch:
         return facts
 
 
-def _issue_credential(certificate, now, batch=None):
+def _credential_request(certificate, batch) -> CredentialRequest:
     """The certificate's Open Badges credential, from the same snapshot the
-    PDF prints (name, course, hours), in the issuing transaction."""
+    PDF prints (name, course, hours)."""
     s = certificate.snapshot
-    batch = batch or IssueBatch(publish_key=False)
     course = batch.course(certificate)
-    return credential_issue(
+    return CredentialRequest(
         reference=certificate.code,
         recipient=Recipient(name=s["legal_name"], email=certificate.user.email),
         achievement=AchievementInfo(
@@ -197,66 +203,160 @@ def _issue_credential(certificate, now, batch=None):
         ),
         awarded_at=certificate.completed_at,
         replaces_reference=certificate.replaces.code if certificate.replaces_id else None,
-        now=now,
-        key=batch.key,
     )
 
 
-def certificate_issue(*, certificate_id, now=None, skip_locked=False, batch=None):
-    """Render, store, e-mail and mark issued, in one transaction. Safe to run
-    any number of times: the row lock and the status check make every run
-    after the first a no-op. With ``skip_locked``, a certificate another
-    transaction holds is left alone and None returned (as for one that does
-    not exist). ``batch`` (an IssueBatch) shares its reads across a batch.
+def _sign_credential(credentials, certificate, batch):
+    """Build and sign the certificate's credential into ``credentials`` (a
+    CredentialBatch), which stores it with the rest of the batch."""
+    credentials.sign(_credential_request(certificate, batch))
 
-    The e-mail is sent inside the transaction that marks it sent, before
-    the commit: a crash or an error after sending rolls the issue back and
-    the retry sends it again (at least once, never lost). It is sent before
-    the credential, whose status-list counter stays locked until the commit,
-    so the other workers never wait on a mail server. A mail that cannot be
-    sent does not hold the certificate back: it is issued without
-    ``emailed_at`` and the task sends it alone (certificate_send_email)."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        certificate = (
-            Certificate.objects.select_for_update(of=("self",), skip_locked=skip_locked)
-            .select_related("user")
-            .filter(pk=certificate_id)
-            .first()
-        )
-        if certificate is None:
-            if skip_locked:
-                return None
-            raise Certificate.DoesNotExist(f"certificate {certificate_id}")
-        if certificate.status == CertificateStatus.PENDING:
-            _render_and_store(certificate)
+
+def _issue_credential(certificate, now, batch=None):
+    """The credential of one certificate, in the caller's transaction."""
+    batch = batch or IssueBatch(publish_key=False)
+    credentials = CredentialBatch(now=now, key=batch.key)
+    _sign_credential(credentials, certificate, batch)
+    return credentials.store()[certificate.code]
+
+
+class _BatchMail:
+    """One mail connection for a batch's e-mails (one SMTP session instead of
+    one per e-mail), opened at the first. A failed e-mail closes it, so the
+    next one opens a fresh session instead of writing into a broken one."""
+
+    def __init__(self):
+        self.connection = None
+
+    def send_issued(self, certificate) -> bool:
+        try:
+            if self.connection is None:
+                self.connection = get_connection()
+                self.connection.open()
+            _send_issued_email(certificate, connection=self.connection)
+        except Exception:
+            logger.exception("certificate %s: the e-mail could not be sent; it will be retried", certificate.pk)
+            self.close()
+            return False
+        return True
+
+    def close(self):
+        connection, self.connection = self.connection, None
+        if connection is not None:
             try:
-                _send_issued_email(certificate)
-                emailed = True
-            except Exception:
-                logger.exception("certificate %s: the e-mail could not be sent; it will be retried", certificate.pk)
-                emailed = False
-            _issue_credential(certificate, now, batch)
+                connection.close()
+            except Exception:  # the e-mails it sent are sent; a failed goodbye changes nothing
+                logger.warning("the mail connection did not close cleanly", exc_info=True)
+
+
+def _render_sign_and_mail(pending, credentials, batch, now):
+    """The work of each certificate, before anything is written: returns the
+    certificates ready to record and (id, exception) for those that failed."""
+    issued, failed, mail = [], [], _BatchMail()
+    try:
+        for certificate in pending:
+            try:
+                _render_and_store(certificate)
+                _sign_credential(credentials, certificate, batch)
+            except Exception as exc:
+                failed.append((certificate.pk, exc))
+                continue
+            certificate.emailed_at = now if mail.send_issued(certificate) else None
             certificate.status = CertificateStatus.ISSUED
             certificate.issued_at = now
-            certificate.emailed_at = now if emailed else None
             certificate.last_error = ""
-            # A queryset update: Certificate.save's post_save re-reads the row
-            # for Wagtail's reference index (four queries), and issuing never
-            # changes what it references.
-            Certificate.objects.filter(pk=certificate.pk).update(
-                pdf=certificate.pdf.name,
-                pdf_sha256=certificate.pdf_sha256,
-                status=certificate.status,
-                issued_at=now,
-                emailed_at=certificate.emailed_at,
-                last_error="",
-            )
-            # The update sends no post_save: tell the verification page's cache.
-            forget_verification(code=certificate.code)
-            kinds = [CertificateEvent.Kind.ISSUED] + ([CertificateEvent.Kind.EMAILED] if emailed else [])
-            CertificateEvent.objects.bulk_create(CertificateEvent(certificate=certificate, kind=k) for k in kinds)
-    return certificate
+            issued.append(certificate)
+    finally:
+        mail.close()
+    return issued, failed
+
+
+def _record_issued(issued, now):
+    """Mark the certificates issued and write their events, two statements
+    for the batch. One UPDATE with a CASE only for what differs per row
+    (bulk_update's CASE for every column cost more to build than the
+    statement takes to run), and no post_save: Certificate.save's re-reads
+    the row for Wagtail's reference index, and issuing never changes what a
+    certificate references."""
+    if not issued:
+        return
+    Certificate.objects.filter(pk__in=[certificate.pk for certificate in issued]).update(
+        status=CertificateStatus.ISSUED,
+        issued_at=now,
+        last_error="",
+        emailed_at=Case(When(pk__in=[c.pk for c in issued if not c.emailed_at], then=None), default=Value(now)),
+        pdf=_per_row(issued, lambda certificate: certificate.pdf.name),
+        pdf_sha256=_per_row(issued, lambda certificate: certificate.pdf_sha256),
+    )
+    CertificateEvent.objects.bulk_create(event for certificate in issued for event in _issue_events(certificate))
+    # The update sends no post_save: tell the verification page's cache.
+    forget_verifications(codes=[certificate.code for certificate in issued])
+
+
+def _per_row(certificates, value):
+    return Case(*(When(pk=certificate.pk, then=Value(value(certificate))) for certificate in certificates))
+
+
+def _issue_events(certificate):
+    yield CertificateEvent(certificate=certificate, kind=CertificateEvent.Kind.ISSUED)
+    if certificate.emailed_at:
+        yield CertificateEvent(certificate=certificate, kind=CertificateEvent.Kind.EMAILED)
+
+
+@dataclass
+class _Issued:
+    """What one transaction of _issue_locked did."""
+
+    claimed: list  # the certificates it locked, whatever their status
+    failed: list  # (certificate id, the exception that stopped rendering or signing it)
+
+
+def _issue_locked(certificate_ids, batch, *, skip_locked, now=None) -> _Issued:
+    """Issue the pending certificates among ``certificate_ids`` in one
+    transaction, with a fixed number of statements whatever their number.
+
+    Claim them in one ``SELECT ... FOR UPDATE`` (with ``skip_locked``, those
+    another transaction holds are left out); render and store each PDF, sign
+    its credential and e-mail the learner; then write them all: the
+    credentials in one insert (CredentialBatch.store), the certificates in
+    one update, their events in one insert. A certificate that cannot be
+    rendered or signed is left out and returned in ``failed``; the others go
+    on. Safe to run any number of times: the row lock and the status check
+    make every run after the first a no-op.
+
+    Each e-mail is sent before the commit that records it: a crash or an
+    error before the commit rolls the batch back, and the retry sends its
+    e-mails again (at least once, never lost). A mail that cannot be sent
+    does not hold its certificate back: it is issued without ``emailed_at``
+    and sent again alone (certificate_send_email)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = list(
+            Certificate.objects.select_for_update(of=("self",), skip_locked=skip_locked)
+            .select_related("user")
+            .filter(pk__in=certificate_ids)
+            .order_by("pk")
+        )
+        pending = [c for c in claimed if c.status == CertificateStatus.PENDING]
+        if not pending:
+            return _Issued(claimed=claimed, failed=[])
+        credentials = CredentialBatch(now=now, key=batch.key)
+        issued, failed = _render_sign_and_mail(pending, credentials, batch, now)
+        credentials.store()
+        _record_issued(issued, now)
+    return _Issued(claimed=claimed, failed=failed)
+
+
+def certificate_issue(*, certificate_id, now=None):
+    """Issue one certificate (a batch of one, see _issue_locked), waiting for
+    a transaction that holds it; return it. Raises Certificate.DoesNotExist,
+    or what stopped rendering or signing it (it then stays pending)."""
+    done = _issue_locked([certificate_id], IssueBatch(), skip_locked=False, now=now)
+    if done.failed:
+        raise done.failed[0][1]
+    if not done.claimed:
+        raise Certificate.DoesNotExist(f"certificate {certificate_id}")
+    return done.claimed[0]
 
 
 def _render_and_store(certificate):
@@ -273,7 +373,7 @@ def _render_and_store(certificate):
     certificate.pdf_sha256 = hashlib.sha256(pdf_bytes).hexdigest()
 
 
-def _send_issued_email(certificate):
+def _send_issued_email(certificate, connection=None):
     context = {
         "certificate": certificate,
         "download_url": settings.SITE_URL + reverse("certificate_download", kwargs={"code": certificate.code}),
@@ -285,6 +385,7 @@ def _send_issued_email(certificate):
         message=render_to_string("certificates/email/issued.txt", context),
         from_email=None,
         recipient_list=[certificate.user.email],
+        connection=connection,
     )
 
 
@@ -306,50 +407,43 @@ def certificate_send_email(*, certificate_id, now=None):
 
 
 def certificates_issue(*, certificate_ids) -> list[int]:
-    """Issue and e-mail a batch of certificates (the issue task's message),
-    one transaction each; return the ids to try again later.
+    """Issue and e-mail a batch of certificates (the issue task's message);
+    return the ids to try again later.
 
-    Each certificate is first claimed with ``FOR UPDATE SKIP LOCKED``: two
-    workers given the same batch (a message redelivered while the first is
-    still at work, the sweep re-enqueueing a backlog) split it between them
-    instead of one queueing behind the other's locks. Those another
-    transaction held are then waited for, one by one, so a message is
-    acknowledged only once each of its certificates is issued or has its
-    failure recorded; the row lock and the status check still make every
-    certificate's issue happen once. A failing certificate records its
-    failure and is returned for a retry; the others go on."""
+    The batch is claimed with ``FOR UPDATE SKIP LOCKED`` and issued in one
+    transaction (_issue_locked): two workers given the same batch (a message
+    redelivered while the first is still at work, the sweep re-enqueueing a
+    backlog) split it between them instead of one queueing behind the
+    other's locks. Those another transaction held and are still pending are
+    then waited for, so a message is acknowledged only once each of its
+    certificates is issued or has its failure recorded. A certificate that
+    failed records its failure and is returned for a retry; so is one whose
+    e-mail could not be sent, once more, after the commit."""
     batch = IssueBatch()
-    retry, held = [], []
-    for certificate_id in certificate_ids:
-        outcome = _issue_and_email(certificate_id, batch, skip_locked=True)
-        if outcome == "held":
-            held.append(certificate_id)
-        elif outcome == "retry":
-            retry.append(certificate_id)
-    for certificate_id in held:
-        if _issue_and_email(certificate_id, batch, skip_locked=False) == "retry":
-            retry.append(certificate_id)
+    done = _issue_locked(certificate_ids, batch, skip_locked=True)
+    claimed = {certificate.pk for certificate in done.claimed}
+    held = list(
+        Certificate.objects.filter(
+            pk__in=[pk for pk in certificate_ids if pk not in claimed], status=CertificateStatus.PENDING
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if held:
+        waited = _issue_locked(held, batch, skip_locked=False)
+        done = _Issued(claimed=done.claimed + waited.claimed, failed=done.failed + waited.failed)
+    retry = []
+    for certificate_id, error in done.failed:
+        certificate_record_failure(certificate_id=certificate_id, error=error)
+        retry.append(certificate_id)
+    for certificate in done.claimed:
+        if certificate.status == CertificateStatus.ISSUED and certificate.emailed_at is None:
+            try:  # issued, but the e-mail has not gone out: once more now, then with backoff
+                certificate_send_email(certificate_id=certificate.pk)
+            except Exception:
+                logger.exception("certificate %s: the e-mail could not be sent; it will be retried", certificate.pk)
+                retry.append(certificate.pk)
     return retry
-
-
-def _issue_and_email(certificate_id, batch, *, skip_locked):
-    """Returns "done", "held" (by another transaction) or "retry"."""
-    try:
-        certificate = certificate_issue(certificate_id=certificate_id, skip_locked=skip_locked, batch=batch)
-    except Certificate.DoesNotExist:
-        return "done"
-    except Exception as exc:
-        certificate_record_failure(certificate_id=certificate_id, error=exc)
-        return "retry"
-    if certificate is None:
-        return "held"
-    if certificate.status == CertificateStatus.ISSUED and certificate.emailed_at is None:
-        try:  # issued, but the e-mail has not gone out: once more now, then with backoff
-            certificate_send_email(certificate_id=certificate_id)
-        except Exception:
-            logger.exception("certificate %s: the e-mail could not be sent; it will be retried", certificate_id)
-            return "retry"
-    return "done"
 
 
 def certificate_credentials_backfill(*, now=None):
@@ -368,6 +462,8 @@ def certificate_credentials_backfill(*, now=None):
             certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
             if certificate.status == CertificateStatus.ISSUED:
                 _issue_credential(certificate, now)
+                # Stored in bulk, with no post_save: tell the verification page's cache.
+                forget_verifications(codes=[certificate.code])
     return len(ids)
 
 

@@ -208,6 +208,8 @@ def test_a_failing_certificate_does_not_stop_the_rest_of_its_batch(media_root, t
     worker = Worker(tmp_path).start()
     try:
         wait_for(lambda: all(issued(pk) for pk in ids if pk != broken.pk), message="the rest of the batch issued")
+        # Its failure is recorded once the rest of the batch has committed.
+        wait_for(lambda: Certificate.objects.get(pk=broken.pk).render_attempts, message="the failure recorded")
         broken.refresh_from_db()
         assert broken.status == CertificateStatus.PENDING and broken.render_attempts == 1
         assert broken.last_error == "KeyError: 'legal_name'"

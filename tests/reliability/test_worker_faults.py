@@ -2,9 +2,10 @@
 
 Both tests make the issue task stop at a known point without any test hook
 in the app: the test holds the certificate's row lock from its own
-connection, so the task's ``SELECT ... FOR UPDATE`` in ``certificate_issue``
-waits there (inside its transaction, message not yet acknowledged) until
-the test lets go.
+connection, so the task's ``SELECT ... FOR UPDATE`` (its wait for the
+certificates another transaction held, in ``certificates.services``) waits
+there, inside its transaction, message not yet acknowledged, until the
+test lets go.
 """
 
 import time
@@ -64,8 +65,8 @@ def test_worker_killed_mid_task_issues_exactly_one_certificate_after_restart(med
         with row_locked(TABLE, certificate.pk):
             first.start()
             # The task is running: received by the worker and blocked inside
-            # certificate_issue's transaction, before anything is stored.
-            wait_for(lambda: backends_waiting_for_lock(TABLE) == 1, message="task blocked inside certificate_issue")
+            # the issue transaction, before anything is stored.
+            wait_for(lambda: backends_waiting_for_lock(TABLE) == 1, message="task blocked inside the issue transaction")
             received_at = time.monotonic()
             (task_id,) = task_ids(first, "received")
             first.kill_hard()  # kill -9 the main process and its pool children
