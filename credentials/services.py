@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -104,6 +105,15 @@ class CredentialRequest:
     replaces_reference: str | None = None
 
 
+class _Signed(NamedTuple):
+    """A credential signed and waiting to be stored, with what re-signing it needs."""
+
+    request: CredentialRequest
+    replaces: Credential | None
+    related: building.ReplacedCredential | None
+    credential: Credential
+
+
 class CredentialBatch:
     """Credentials issued together, in the caller's transaction: ``sign``
     builds and signs each one (CPU only, once the batch has read its status
@@ -127,7 +137,7 @@ class CredentialBatch:
         self.status_list = _open_status_list(self.now)
         self.list_url = status_list_url(status_list_id=self.status_list.pk)
         self._drawn = set()
-        self._pending = {}  # reference -> (request, replaces, related, unsaved credential)
+        self._pending: dict[str, _Signed] = {}
 
     def sign(self, request: CredentialRequest) -> None:
         """Build and sign the credential for ``request``; stored by ``store``."""
@@ -139,9 +149,9 @@ class CredentialBatch:
                 id=credential_url(credential=replaces),
                 digest_sri=building.digest_sri(building.credential_json(replaces.document)),
             )
-        self._pending[request.reference] = (request, replaces, related, self._signed(request, replaces, related))
+        self._pending[request.reference] = self._signed(request, replaces, related)
 
-    def _signed(self, request, replaces, related) -> Credential:
+    def _signed(self, request, replaces, related) -> _Signed:
         index = self._draw()
         # A reissue keeps the original award date.
         awarded_at = replaces.awarded_at if replaces is not None else request.awarded_at
@@ -169,7 +179,7 @@ class CredentialBatch:
         )
         document = building.build_credential(issuer=self.issuer, achievement=request.achievement, award=award)
         credential.document = signing.sign(document, private_key=signing_key().private_key, options=self.options)
-        return credential
+        return _Signed(request, replaces, related, credential)
 
     def _draw(self) -> int:
         while True:
@@ -190,20 +200,20 @@ class CredentialBatch:
                 break
             # In bit order, so two batches that clash on two bits wait on
             # each other in the same order and cannot deadlock.
-            rows = sorted((entry[3] for entry in self._pending.values()), key=lambda c: c.status_index)
+            rows = sorted((signed.credential for signed in self._pending.values()), key=lambda c: c.status_index)
             Credential.objects.bulk_create(rows, ignore_conflicts=True)
             found = Credential.objects.filter(reference__in=self._pending).only("pk", "reference", "uuid")
             for row in found:
-                request, replaces, related, credential = self._pending.pop(row.reference)
+                credential = self._pending.pop(row.reference).credential
                 if row.uuid == credential.uuid:
                     credential.pk = row.pk
                     stored[row.reference] = credential
                     inserted += 1
                 else:
                     stored[row.reference] = row
-            for reference, (request, replaces, related, _) in list(self._pending.items()):
+            for reference, signed in list(self._pending.items()):
                 # Its bit was taken by another issue: draw again.
-                self._pending[reference] = (request, replaces, related, self._signed(request, replaces, related))
+                self._pending[reference] = self._signed(signed.request, signed.replaces, signed.related)
         if self._pending:
             raise CredentialError("No free status index found; the status list is unexpectedly full.")
         if inserted:
