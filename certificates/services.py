@@ -275,9 +275,9 @@ def _record_issued(issued, now):
     """Mark the certificates issued and write their events, two statements
     for the batch. One UPDATE with a CASE only for what differs per row
     (bulk_update's CASE for every column cost more to build than the
-    statement takes to run), and no post_save: Certificate.save's re-reads
-    the row for Wagtail's reference index, and issuing never changes what a
-    certificate references."""
+    statement takes to run), and no post_save: Certificate.save's post_save
+    re-reads the row for Wagtail's reference index, and issuing never
+    changes what a certificate references."""
     if not issued:
         return
     Certificate.objects.filter(pk__in=[certificate.pk for certificate in issued]).update(

@@ -217,13 +217,20 @@ def test_each_issue_counts_in_its_status_list_and_a_half_full_list_gives_way_to_
 
 
 def test_a_bit_taken_meanwhile_draws_again_without_aborting_the_transaction(monkeypatch, django_assert_num_queries):
-    """Two credentials of a batch draw bits another issue has just taken
-    (as a concurrent worker would): the insert skips them instead of raising,
-    they draw again, are signed again with their new bit, and everything is
+    """A credential of a batch draws a bit another issue has just taken (as
+    a concurrent worker would): the insert skips it instead of raising, it
+    draws again and is signed again with its new bit, and everything is
     stored in the caller's transaction, counted once each."""
     taken = issue("TAKEN")
-    free = iter([taken.status_index, taken.status_index + 1, taken.status_index + 2, taken.status_index + 3])
-    monkeypatch.setattr(services.secrets, "randbelow", lambda _n: next(free) % StatusList.SIZE_BITS)
+
+    def bit(k):
+        return (taken.status_index + k) % StatusList.SIZE_BITS
+
+    # NEXT1 draws the taken bit, NEXT2 the one after. Only NEXT2 goes in on
+    # the first insert; NEXT1's next draw lands on NEXT2's bit, which the
+    # batch skips itself, and the one after that is free.
+    draws = iter([bit(0), bit(1), bit(1), bit(2)])
+    monkeypatch.setattr(services.secrets, "randbelow", lambda _n: next(draws))
     batch = services.CredentialBatch()
     requests = [
         services.CredentialRequest(
@@ -236,13 +243,11 @@ def test_a_bit_taken_meanwhile_draws_again_without_aborting_the_transaction(monk
     ]
     for request in requests:
         batch.sign(request)
-    # NEXT1 drew the taken bit, NEXT2 the next: only NEXT2 is stored on the
-    # first insert; NEXT1 draws twice more (its own batch's bit is skipped).
     with django_assert_num_queries(2 + 2 + 1):  # insert, read back; again for NEXT1; the count
         stored = batch.store()
     assert {ref: c.status_index for ref, c in stored.items()} == {
-        "NEXT1": taken.status_index + 2,
-        "NEXT2": taken.status_index + 1,
+        "NEXT1": bit(2),
+        "NEXT2": bit(1),
     }
     for reference, credential in stored.items():
         saved = Credential.objects.get(reference=reference)
