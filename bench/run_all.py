@@ -45,7 +45,7 @@ LAST_RUN = VAR / "last-run.json"
 # (name, script, targets it covers, what it measures)
 BENCHMARKS = [
     ("pdf", "bench_pdf.py", "1", "project renderer vs a bare ReportLab script drawing the same elements; RSS"),
-    ("issuance", "bench_issuance.py", "2", "1,000 certificates through a real worker and Redis; latency; worker RSS"),
+    ("issuance", "bench_issuance.py", "2", "10,000 certificates through a real worker and Redis; latency; worker RSS"),
     (
         "pages",
         "bench_pages.py",
