@@ -16,7 +16,7 @@ from . import did as did_module
 from . import status_list as bitstring
 from .keys import issuer_did, signing_key
 from .models import Credential, PublishedKey, StatusList
-from .services import STATUS_LIST_CACHE_KEY, publish_current_key
+from .services import publish_current_key, status_list_cache_key
 from .verification import Verdict, verify_credential
 
 # As long as the response's Cache-Control lets any HTTP cache keep it.
@@ -47,10 +47,6 @@ def served_did_document() -> dict:
         if any(m["publicKeyMultibase"] == current for m in document["verificationMethod"]):
             cache.set(key, document, DID_DOCUMENT_CACHE_SECONDS)
     return document
-
-
-def status_list_cache_key(*, pk: int) -> str:
-    return STATUS_LIST_CACHE_KEY.format(pk=pk)
 
 
 def status_list_document(*, pk: int) -> dict | None:

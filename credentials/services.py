@@ -28,6 +28,11 @@ STATUS_LIST_CACHE_KEY = "credentials:status-list:{pk}"
 STATUS_LIST_FILL = StatusList.SIZE_BITS // 2
 
 
+def status_list_cache_key(*, pk: int) -> str:
+    """Where a status list's signed document is cached (selectors read it)."""
+    return STATUS_LIST_CACHE_KEY.format(pk=pk)
+
+
 class CredentialError(Exception):
     pass
 
@@ -265,7 +270,7 @@ def _set_status(*, reference: str, revoked: bool, reason: str, now: datetime) ->
     credential.save(update_fields=["revoked_at", "revoked_reason"])
     # Dropped only once the change is committed: dropping it earlier would let
     # a concurrent request cache the old list again.
-    key = STATUS_LIST_CACHE_KEY.format(pk=status_list.pk)
+    key = status_list_cache_key(pk=status_list.pk)
     transaction.on_commit(lambda: cache.delete(key))
     return credential
 
